@@ -1,0 +1,14 @@
+#pragma once
+
+#include <QStringList>
+
+namespace keyward::cli {
+
+// Each subcommand takes its own arguments with args[0] = "keyward <name>" and returns the exit
+// code. They run under a QCoreApplication; none needs a display.
+int runDoctor(const QStringList &args);
+int runLog(const QStringList &args);
+int runMcp(const QStringList &args);
+int runService(const QStringList &args);
+
+} // namespace keyward::cli

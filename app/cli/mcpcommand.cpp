@@ -1,0 +1,54 @@
+#include "cli/commands.h"
+#include "cli/subcommand.h"
+
+#include "core/names.h"
+#include "mcp/jsonrpc.h"
+#include "mcp/mcpsession.h"
+#include "mcp/unavailabletools.h"
+#include "transport/stdiotransport.h"
+
+#include <QCoreApplication>
+
+namespace keyward::cli {
+
+int runMcp(const QStringList &args)
+{
+    QCommandLineParser parser;
+    const QCommandLineOption agent(QStringLiteral("agent"),
+                                   QStringLiteral("Agent name for policy and audit (default: the client's name)."),
+                                   QStringLiteral("NAME"));
+    parser.addOption(agent);
+    Output out;
+    if (const auto stop = parseSubcommand(parser, args, out, QStringLiteral("Serve MCP over stdio: one JSON-RPC message per line on stdin and stdout.")))
+        return *stop;
+    if (!parser.positionalArguments().isEmpty())
+        return out.usageError(QStringLiteral("keyward mcp takes no arguments"));
+    const QString agentName = parser.value(agent);
+    if (parser.isSet(agent) && !isValidName(agentName))
+        return out.usageError(QStringLiteral("--agent '%1' is not a valid name: use [a-z0-9][a-z0-9_-]{0,63}").arg(agentName));
+
+    mcp::UnavailableTools tools;
+    mcp::McpSession session(tools, agentName);
+    transport::StdioTransport stdio;
+
+    auto reply = [&stdio](const QByteArray &response) {
+        if (!response.isEmpty())
+            stdio.send(response);
+    };
+    QObject::connect(&stdio, &transport::StdioTransport::lineReceived, &session,
+                     [&session, reply](const QByteArray &line) { session.receive(line, reply); });
+    QObject::connect(&stdio, &transport::StdioTransport::lineTooLong, &session, [&stdio] {
+        stdio.send(mcp::serialize(mcp::makeError(nullptr, mcp::rpc_error::kParseError,
+                                                 "Parse error: message longer than the 4 MiB limit")));
+    });
+    QObject::connect(&stdio, &transport::StdioTransport::endOfInput, &session, [&session] {
+        if (session.pendingReplies() == 0)
+            QCoreApplication::quit();
+        else
+            QObject::connect(&session, &mcp::McpSession::idle, QCoreApplication::instance(), &QCoreApplication::quit);
+    });
+    stdio.start();
+    return QCoreApplication::exec() == 0 ? ExitOk : ExitFailure;
+}
+
+} // namespace keyward::cli

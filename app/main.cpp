@@ -1,0 +1,86 @@
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "logsetup.h"
+
+#include "core/version.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+
+namespace {
+
+using keyward::cli::ExitOk;
+using keyward::cli::ExitUsage;
+
+struct Subcommand {
+    const char *synopsis;
+    std::function<int(const QStringList &)> run;
+};
+
+const std::map<QString, Subcommand> &subcommands()
+{
+    static const std::map<QString, Subcommand> table = {
+        {QStringLiteral("doctor"), {"check the keychain, D-Bus, KEYWARD_HOME and the config, with a fix for each problem",
+                                    keyward::cli::runDoctor}},
+        {QStringLiteral("log"), {"show, verify or purge the tamper-evident audit log", keyward::cli::runLog}},
+        {QStringLiteral("mcp"), {"serve MCP over stdio (what MCP clients launch)", keyward::cli::runMcp}},
+        {QStringLiteral("service"), {"add, list, show, remove, rotate, enable or disable the APIs agents may call",
+                                     keyward::cli::runService}},
+    };
+    return table;
+}
+
+void printHelp()
+{
+    QString text = QStringLiteral("Usage: keyward [--help] [--version] <command> [options]\n\n"
+                                  "Keyward keeps API keys away from AI agents: agents call APIs through it over MCP,\n"
+                                  "and the keys stay in the OS keychain.\n\nCommands:\n");
+    for (const auto &[name, command] : subcommands())
+        text += QStringLiteral("  %1  %2\n").arg(name, -8).arg(QString::fromUtf8(command.synopsis));
+    text += QStringLiteral("\nEvery command takes --help and --json. Exit codes: 0 ok, 1 failure, 2 usage error.\n");
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+}
+
+int dispatch(const QStringList &args)
+{
+    const keyward::cli::Output out;
+    if (args.size() < 2) {
+        return out.error(QStringLiteral("unavailable"),
+                         QStringLiteral("the tray app is not part of this build yet; run `keyward doctor` to check "
+                                        "this machine or `keyward --help` for the commands"));
+    }
+    const QString first = args.at(1);
+    if (first == QLatin1String("--help") || first == QLatin1String("-h") || first == QLatin1String("help")) {
+        printHelp();
+        return ExitOk;
+    }
+    if (first == QLatin1String("--version") || first == QLatin1String("-v")) {
+        std::printf("keyward %s\n", keyward::kVersion);
+        return ExitOk;
+    }
+    const auto found = subcommands().find(first);
+    if (found == subcommands().end()) {
+        const bool json = args.contains(QStringLiteral("--json"));
+        const keyward::cli::Output jsonAware(json);
+        return jsonAware.usageError(first.startsWith(u'-') ? QStringLiteral("unknown option '%1'").arg(first)
+                                                           : QStringLiteral("unknown command '%1'").arg(first));
+    }
+    QStringList rest = args.mid(2);
+    rest.prepend(QStringLiteral("keyward ") + first);
+    return found->second.run(rest);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("keyward"));
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(keyward::kVersion));
+    keyward::app::setUpLogging();
+    return dispatch(app.arguments());
+}

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "doctor/doctor.h"
+
+#include <QObject>
+
+#include <chrono>
+#include <functional>
+
+namespace keyward::doctor_checks {
+
+inline constexpr const char *kDbusSession = "dbus-session";
+inline constexpr const char *kSecretService = "secret-service";
+inline constexpr const char *kKeychain = "keychain";
+inline constexpr const char *kHome = "home";
+inline constexpr const char *kConfig = "config";
+
+// A session bus can be found and connected to. Never autolaunches one: without
+// DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR/bus it fails without trying.
+DoctorCheck sessionBus();
+
+// Starts the secret-service check over the session bus, each call limited to `callTimeout`.
+// `done` runs once, from the event loop. Returns the object that owns the pending calls: deleting
+// it abandons the check (then `done` never runs).
+QObject *startSecretService(std::chrono::milliseconds callTimeout, std::function<void(DoctorCheck)> done);
+
+// The home (or default) directories and files are the user's own with modes 0700 / 0600.
+DoctorCheck home(const KeywardHome &home);
+
+// config.json is missing (fine) or passes parseConfigText().
+DoctorCheck config(const KeywardHome &home);
+
+// `path` as a shell word (single-quoted when it holds anything but safe characters).
+QString shellQuote(const QString &path);
+
+} // namespace keyward::doctor_checks

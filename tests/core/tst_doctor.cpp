@@ -1,0 +1,542 @@
+// Doctor: the home, config and keychain checks against temporary homes and the in-memory
+// FakeSecretStore (failures, hangs and tampering injected), the skip logic without a D-Bus
+// session, the time limits, and the JSON shape of the report.
+
+#include "core/keywardhome.h"
+#include "doctor/doctor.h"
+#include "support/fakesecretstore.h"
+#include "support/temphome.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <sys/stat.h>
+
+using keyward::Doctor;
+using keyward::DoctorCheck;
+using keyward::DoctorReport;
+using keyward::Error;
+using keyward::FakeSecretStore;
+using keyward::KeywardHome;
+using keyward::test::TempHome;
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const QString kServiceName = QStringLiteral("keyward-test0001");
+
+Doctor::Options onlyChecks(const QStringList &checks)
+{
+    Doctor::Options options;
+    options.checks = checks;
+    options.keychainServiceName = kServiceName;
+    return options;
+}
+
+// Runs a Doctor to the end; nullopt when it did not finish within `limit`.
+std::optional<DoctorReport> runDoctor(const KeywardHome &home, keyward::SecretStore &store, const Doctor::Options &options,
+                                      std::chrono::milliseconds limit = 10s)
+{
+    Doctor doctor(home, store, options);
+    QSignalSpy finished(&doctor, &Doctor::finished);
+    doctor.start();
+    if (!finished.wait(int(limit.count())))
+        return std::nullopt;
+    return doctor.report();
+}
+
+bool writeFile(const QString &path, const QByteArray &content, QFile::Permissions permissions)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(content) != content.size())
+        return false;
+    file.close();
+    return file.setPermissions(permissions);
+}
+
+bool setMode(const QString &path, int mode) { return ::chmod(QFile::encodeName(path).constData(), mode_t(mode)) == 0; }
+
+const QFile::Permissions kPrivateFile = QFile::ReadOwner | QFile::WriteOwner;
+
+// Sets (or, with an empty value, unsets) an environment variable for one scope.
+class EnvironmentOverride {
+public:
+    EnvironmentOverride(const char *name, const QByteArray &value)
+        : m_name(name), m_hadValue(qEnvironmentVariableIsSet(name)), m_oldValue(qgetenv(name))
+    {
+        if (value.isNull())
+            qunsetenv(name);
+        else
+            qputenv(name, value);
+    }
+    ~EnvironmentOverride()
+    {
+        if (m_hadValue)
+            qputenv(m_name, m_oldValue);
+        else
+            qunsetenv(m_name);
+    }
+
+private:
+    const char *m_name;
+    bool m_hadValue;
+    QByteArray m_oldValue;
+};
+
+} // namespace
+
+class TestDoctor : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void wrongModesAreReportedWithTheExactChmod_data();
+    void wrongModesAreReportedWithTheExactChmod();
+    void missingHomeIsFineAndCreatedOnFirstUse();
+    void everyProblemOfTheHomeIsReportedWithItsFix();
+    void configIsCheckedForSyntaxAndOutline_data();
+    void configIsCheckedForSyntaxAndOutline();
+    void configSyntaxErrorNeverQuotesTheFile();
+    void keychainRoundTripPassesAndLeavesNoEntry();
+    void keychainFailureIsReportedWithTheStoresMessage_data();
+    void keychainFailureIsReportedWithTheStoresMessage();
+    void hangingKeychainIsReportedAsTimeoutNotAHang_data();
+    void hangingKeychainIsReportedAsTimeoutNotAHang();
+    void tamperedReadIsReportedWithLengthsOnly();
+    void withoutSessionBusTheKeychainIsSkippedWithoutTouchingIt();
+    void overallTimeoutFailsTheRunningCheckAndStillRunsInstantOnes();
+    void finishedIsEmittedOnceAndNeverInsideStart();
+    void reportJsonHasExactlyTheDocumentedShape();
+};
+
+void TestDoctor::wrongModesAreReportedWithTheExactChmod_data()
+{
+    QTest::addColumn<QString>("entry"); // relative to the home; "" is the home itself
+    QTest::addColumn<bool>("directory");
+    QTest::addColumn<int>("mode");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QString>("expectedProblem"); // %1 = the entry's path
+    QTest::addColumn<QString>("expectedFix");
+
+    QTest::newRow("private home passes") << QString() << true << 0700 << true << QString() << QString();
+    QTest::newRow("group-readable home fails with chmod 700")
+        << QString() << true << 0750 << false << QStringLiteral("%1 has mode 0750, not 0700") << QStringLiteral("chmod 700 %1");
+    QTest::newRow("world-open home fails with chmod 700")
+        << QString() << true << 0777 << false << QStringLiteral("%1 has mode 0777, not 0700") << QStringLiteral("chmod 700 %1");
+    QTest::newRow("open run dir fails with chmod 700")
+        << QStringLiteral("run") << true << 0755 << false << QStringLiteral("%1 has mode 0755, not 0700")
+        << QStringLiteral("chmod 700 %1");
+    QTest::newRow("private config.json passes") << QStringLiteral("config.json") << false << 0600 << true << QString() << QString();
+    QTest::newRow("world-readable config.json fails with chmod 600")
+        << QStringLiteral("config.json") << false << 0644 << false << QStringLiteral("%1 has mode 0644, not 0600")
+        << QStringLiteral("chmod 600 %1");
+    QTest::newRow("group-readable keyward.log fails with chmod 600")
+        << QStringLiteral("keyward.log") << false << 0640 << false << QStringLiteral("%1 has mode 0640, not 0600")
+        << QStringLiteral("chmod 600 %1");
+    QTest::newRow("executable state.json fails with chmod 600")
+        << QStringLiteral("state.json") << false << 0700 << false << QStringLiteral("%1 has mode 0700, not 0600")
+        << QStringLiteral("chmod 600 %1");
+    QTest::newRow("private audit.db passes") << QStringLiteral("audit.db") << false << 0600 << true << QString() << QString();
+    QTest::newRow("readable audit.db fails with chmod 600")
+        << QStringLiteral("audit.db") << false << 0604 << false << QStringLiteral("%1 has mode 0604, not 0600")
+        << QStringLiteral("chmod 600 %1");
+}
+
+void TestDoctor::wrongModesAreReportedWithTheExactChmod()
+{
+    QFETCH(QString, entry);
+    QFETCH(bool, directory);
+    QFETCH(int, mode);
+    QFETCH(bool, ok);
+    QFETCH(QString, expectedProblem);
+    QFETCH(QString, expectedFix);
+
+    TempHome temp;
+    QVERIFY(temp.isValid());
+    const QString path = entry.isEmpty() ? temp.path() : temp.filePath(entry);
+    if (!entry.isEmpty()) {
+        if (directory)
+            QVERIFY(QDir(temp.path()).mkdir(entry));
+        else
+            QVERIFY(writeFile(path, "{}", kPrivateFile));
+    }
+    QVERIFY(setMode(path, mode));
+
+    FakeSecretStore store;
+    const auto report = runDoctor(KeywardHome::atDirectory(temp.path()), store, onlyChecks({QStringLiteral("home")}));
+    QVERIFY(report);
+    QCOMPARE(report->checks.size(), 1);
+    const DoctorCheck &check = report->checks.first();
+    QCOMPARE(check.name, QStringLiteral("home"));
+    QVERIFY2(check.ok == ok, qPrintable(check.message));
+    if (ok) {
+        QVERIFY(check.fix.isEmpty());
+        QVERIFY2(check.message.contains(QLatin1String("yours alone")), qPrintable(check.message));
+    } else {
+        QVERIFY2(check.message.contains(expectedProblem.arg(path)), qPrintable(check.message));
+        QCOMPARE(check.fix, expectedFix.arg(path));
+    }
+    QVERIFY(setMode(temp.path(), 0700)); // so QTemporaryDir can clean up
+}
+
+void TestDoctor::missingHomeIsFineAndCreatedOnFirstUse()
+{
+    TempHome temp;
+    const QString home = temp.filePath(QStringLiteral("not-created-yet"));
+    FakeSecretStore store;
+    const auto report = runDoctor(KeywardHome::atDirectory(home), store,
+                                  onlyChecks({QStringLiteral("home"), QStringLiteral("config")}));
+    QVERIFY(report);
+    QCOMPARE(report->checks.size(), 2);
+    QVERIFY(report->ok());
+    QVERIFY2(report->checks.at(0).message.contains(QLatin1String("will be created on first use")),
+             qPrintable(report->checks.at(0).message));
+    QVERIFY2(report->checks.at(0).message.contains(home), qPrintable(report->checks.at(0).message));
+    QVERIFY2(report->checks.at(1).message.startsWith(QLatin1String("no config yet")), qPrintable(report->checks.at(1).message));
+    QVERIFY(!QFileInfo::exists(home)); // the doctor only looks
+}
+
+void TestDoctor::everyProblemOfTheHomeIsReportedWithItsFix()
+{
+    TempHome temp;
+    const QString config = temp.filePath(QStringLiteral("config.json"));
+    const QString log = temp.filePath(QStringLiteral("keyward.log"));
+    QVERIFY(writeFile(config, R"({"version": 1})", kPrivateFile));
+    QVERIFY(writeFile(log, "", kPrivateFile));
+    QVERIFY(setMode(config, 0644));
+    QVERIFY(setMode(log, 0666));
+    QVERIFY(setMode(temp.path(), 0755));
+
+    FakeSecretStore store;
+    const auto report = runDoctor(KeywardHome::atDirectory(temp.path()), store, onlyChecks({QStringLiteral("home")}));
+    QVERIFY(setMode(temp.path(), 0700));
+    QVERIFY(report);
+    const DoctorCheck &check = report->checks.first();
+    QVERIFY(!check.ok);
+    QCOMPARE(check.fix, QStringLiteral("chmod 700 %1 && chmod 600 %2 && chmod 600 %3").arg(temp.path(), config, log));
+    for (const QString &path : {temp.path(), config, log})
+        QVERIFY2(check.message.contains(path + QStringLiteral(" has mode")), qPrintable(check.message));
+}
+
+void TestDoctor::configIsCheckedForSyntaxAndOutline_data()
+{
+    QTest::addColumn<QByteArray>("text"); // a null array: no config.json at all
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QString>("expected"); // in the message
+    QTest::addColumn<QString>("expectedFix");
+
+    const QString restore = QStringLiteral("correct the file, or restore config.json.bak");
+    const QString edit = QStringLiteral("edit the file to match the documented format, or restore config.json.bak");
+
+    QTest::newRow("missing config is fine") << QByteArray() << true << QStringLiteral("no config yet") << QString();
+    QTest::newRow("version 1 alone passes") << QByteArray(R"({"version": 1})") << true << QStringLiteral("is valid (version 1)")
+                                            << QString();
+    QTest::newRow("every top-level key passes")
+        << QByteArray(R"({"version":1,"services":{},"agents":{},"runRefs":{},"settings":{}})") << true
+        << QStringLiteral("is valid") << QString();
+    QTest::newRow("stray comma reports line and column")
+        << QByteArray("{\n  \"version\": 1,\n  \"services\": {,}\n}\n") << false
+        << QStringLiteral("is not valid JSON: line 3, column 16: syntax error") << restore;
+    QTest::newRow("trailing comma reports line and column")
+        << QByteArray(R"({"version": 1,})") << false << QStringLiteral("line 1, column 15") << restore;
+    QTest::newRow("truncated file reports the end")
+        << QByteArray("{\n\"version\": 1") << false << QStringLiteral("line 2, column 13: syntax error while parsing object - unexpected end of input")
+        << restore;
+    QTest::newRow("empty file reports line 1 column 1") << QByteArray("") << false << QStringLiteral("line 1, column 1")
+                                                        << restore;
+    QTest::newRow("unknown top-level key reports its pointer")
+        << QByteArray(R"({"version": 1, "servers": {}})") << false << QStringLiteral("unknown key at /servers") << edit;
+    QTest::newRow("pointer of an unknown key is escaped")
+        << QByteArray(R"({"version": 1, "a/b~c": 0})") << false << QStringLiteral("unknown key at /a~1b~0c") << edit;
+    QTest::newRow("newer version is refused")
+        << QByteArray(R"({"version": 2})") << false << QStringLiteral("/version is 2, but this Keyward reads version 1")
+        << QStringLiteral("upgrade Keyward to the version that wrote the file, or restore config.json.bak");
+    QTest::newRow("missing version is refused")
+        << QByteArray(R"({"services": {}})") << false << QStringLiteral("missing /version") << edit;
+    QTest::newRow("version as a string is refused")
+        << QByteArray(R"({"version": "1"})") << false << QStringLiteral("/version must be a whole number") << edit;
+    QTest::newRow("an array is not a config")
+        << QByteArray(R"([{"version": 1}])") << false << QStringLiteral("must be a JSON object") << edit;
+}
+
+void TestDoctor::configIsCheckedForSyntaxAndOutline()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(bool, ok);
+    QFETCH(QString, expected);
+    QFETCH(QString, expectedFix);
+
+    TempHome temp;
+    const KeywardHome home = KeywardHome::atDirectory(temp.path());
+    if (!text.isNull())
+        QVERIFY(writeFile(home.configFile(), text, kPrivateFile));
+
+    FakeSecretStore store;
+    const auto report = runDoctor(home, store, onlyChecks({QStringLiteral("config")}));
+    QVERIFY(report);
+    QCOMPARE(report->checks.size(), 1);
+    const DoctorCheck &check = report->checks.first();
+    QCOMPARE(check.name, QStringLiteral("config"));
+    QVERIFY2(check.ok == ok, qPrintable(check.message));
+    QVERIFY2(check.message.contains(expected), qPrintable(check.message));
+    if (!ok)
+        QVERIFY2(check.message.startsWith(home.configFile()), qPrintable(check.message));
+    QCOMPARE(check.fix, expectedFix);
+}
+
+void TestDoctor::configSyntaxErrorNeverQuotesTheFile()
+{
+    TempHome temp;
+    const KeywardHome home = KeywardHome::atDirectory(temp.path());
+    // A key pasted into the wrong place, with a raw newline that makes the JSON invalid.
+    QVERIFY(writeFile(home.configFile(), "{\"version\": 1, \"x\": \"sk-live-9f8e7d6c\n\"}", kPrivateFile));
+    FakeSecretStore store;
+    const auto report = runDoctor(home, store, onlyChecks({QStringLiteral("config")}));
+    QVERIFY(report);
+    const DoctorCheck &check = report->checks.first();
+    QVERIFY(!check.ok);
+    QVERIFY2(check.message.contains(QLatin1String("line 1, column 38")), qPrintable(check.message));
+    QVERIFY2(check.message.contains(QLatin1String("control character")), qPrintable(check.message));
+    QVERIFY2(!check.message.contains(QLatin1String("sk-live")), "the message quotes the file");
+}
+
+void TestDoctor::keychainRoundTripPassesAndLeavesNoEntry()
+{
+    TempHome temp;
+    FakeSecretStore store;
+    const auto report = runDoctor(KeywardHome::atDirectory(temp.path()), store, onlyChecks({QStringLiteral("keychain")}));
+    QVERIFY(report);
+    QCOMPARE(report->checks.size(), 1);
+    const DoctorCheck &check = report->checks.first();
+    QCOMPARE(check.name, QStringLiteral("keychain"));
+    QVERIFY2(check.ok, qPrintable(check.message));
+    QVERIFY2(check.message.contains(kServiceName), qPrintable(check.message));
+    QCOMPARE(store.calls(), QStringList({QStringLiteral("write doctor/probe"), QStringLiteral("read doctor/probe"),
+                                         QStringLiteral("remove doctor/probe")}));
+    QVERIFY(store.keys().isEmpty());
+
+    const QByteArrayList written = store.writtenValues(QStringLiteral("doctor/probe"));
+    QCOMPARE(written.size(), 1);
+    QVERIFY2(written.first().size() >= 32, "the probe value should be random and long");
+    QVERIFY(!QByteArray::fromStdString(report->toJson().dump()).contains(written.first()));
+}
+
+void TestDoctor::keychainFailureIsReportedWithTheStoresMessage_data()
+{
+    QTest::addColumn<int>("failOn");
+    QTest::addColumn<QString>("expectedStep");
+    QTest::addColumn<QStringList>("expectedCalls");
+
+    const QString write = QStringLiteral("write doctor/probe");
+    const QString read = QStringLiteral("read doctor/probe");
+    const QString remove = QStringLiteral("remove doctor/probe");
+    QTest::newRow("failed write stops the round trip")
+        << int(FakeSecretStore::Write) << QStringLiteral("writing a probe entry to") << QStringList{write};
+    QTest::newRow("failed read still removes the probe")
+        << int(FakeSecretStore::Read) << QStringLiteral("reading the probe entry back from") << QStringList{write, read, remove};
+    QTest::newRow("failed remove is reported")
+        << int(FakeSecretStore::Remove) << QStringLiteral("removing the probe entry from") << QStringList{write, read, remove};
+}
+
+void TestDoctor::keychainFailureIsReportedWithTheStoresMessage()
+{
+    QFETCH(int, failOn);
+    QFETCH(QString, expectedStep);
+    QFETCH(QStringList, expectedCalls);
+
+    TempHome temp;
+    FakeSecretStore store;
+    const Error injected{QStringLiteral("keychain_error"),
+                         QStringLiteral("the keychain is locked or refused access: unlock it and try again")};
+    store.failWith(injected, FakeSecretStore::Operations(failOn));
+
+    const auto report = runDoctor(KeywardHome::atDirectory(temp.path()), store, onlyChecks({QStringLiteral("keychain")}));
+    QVERIFY(report);
+    const DoctorCheck &check = report->checks.first();
+    QVERIFY(!check.ok);
+    QCOMPARE(check.message, QStringLiteral("%1 the keychain (service name %2) failed: %3")
+                                .arg(expectedStep, kServiceName, injected.message));
+    QCOMPARE(check.fix, QStringLiteral("unlock it and try again"));
+    QCOMPARE(store.calls(), expectedCalls);
+}
+
+void TestDoctor::hangingKeychainIsReportedAsTimeoutNotAHang_data()
+{
+    QTest::addColumn<int>("hangOn");
+    QTest::newRow("write hangs") << int(FakeSecretStore::Write);
+    QTest::newRow("read hangs") << int(FakeSecretStore::Read);
+    QTest::newRow("remove hangs") << int(FakeSecretStore::Remove);
+}
+
+void TestDoctor::hangingKeychainIsReportedAsTimeoutNotAHang()
+{
+    QFETCH(int, hangOn);
+
+    TempHome temp;
+    FakeSecretStore store;
+    store.hangOn(FakeSecretStore::Operations(hangOn));
+    Doctor::Options options = onlyChecks({QStringLiteral("keychain"), QStringLiteral("config")});
+    options.keychainTimeout = 200ms;
+
+    Doctor doctor(KeywardHome::atDirectory(temp.path()), store, options);
+    QSignalSpy finished(&doctor, &Doctor::finished);
+    QElapsedTimer clock;
+    clock.start();
+    doctor.start();
+    QVERIFY(finished.wait(5000));
+    QVERIFY2(clock.elapsed() < 3000, "the keychain timeout should end the check");
+    QCOMPARE(store.hungCallCount(), 1);
+
+    const DoctorCheck *check = doctor.report().find(QStringLiteral("keychain"));
+    QVERIFY(check);
+    QVERIFY(!check->ok);
+    QCOMPARE(check->message, QStringLiteral("the keychain round trip (service name %1) did not finish within 0.2 s").arg(kServiceName));
+    QVERIFY2(check->fix.startsWith(QLatin1String("unlock it")), qPrintable(check->fix));
+    QVERIFY(doctor.report().find(QStringLiteral("config"))); // the checks after it still ran
+
+    // The late answer changes nothing.
+    store.releaseHungCalls();
+    QTest::qWait(100);
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(doctor.report().checks.size(), 2);
+    QVERIFY(!doctor.report().find(QStringLiteral("keychain"))->ok);
+}
+
+void TestDoctor::tamperedReadIsReportedWithLengthsOnly()
+{
+    TempHome temp;
+    FakeSecretStore store;
+    store.tamperReads("not-what-was-written");
+    const auto report = runDoctor(KeywardHome::atDirectory(temp.path()), store, onlyChecks({QStringLiteral("keychain")}));
+    QVERIFY(report);
+    const DoctorCheck &check = report->checks.first();
+    QVERIFY(!check.ok);
+    const QByteArray probe = store.writtenValues(QStringLiteral("doctor/probe")).value(0);
+    QVERIFY2(check.message.contains(QStringLiteral("(%1 bytes written, 20 bytes read)").arg(probe.size())),
+             qPrintable(check.message));
+    QVERIFY(!check.message.contains(QLatin1String("not-what-was-written")));
+    QVERIFY(!check.message.toUtf8().contains(probe));
+    QVERIFY(store.keys().isEmpty()); // cleaned up all the same
+}
+
+void TestDoctor::withoutSessionBusTheKeychainIsSkippedWithoutTouchingIt()
+{
+    QTemporaryDir emptyRuntimeDir;
+    QVERIFY(emptyRuntimeDir.isValid());
+    const EnvironmentOverride noBus("DBUS_SESSION_BUS_ADDRESS", QByteArray());
+    const EnvironmentOverride noRuntimeBus("XDG_RUNTIME_DIR", QFile::encodeName(emptyRuntimeDir.path()));
+
+    TempHome temp;
+    FakeSecretStore store;
+    const auto report = runDoctor(KeywardHome::atDirectory(temp.path()), store, onlyChecks({}));
+    QVERIFY(report);
+    QStringList names;
+    for (const DoctorCheck &check : report->checks)
+        names.append(check.name);
+    QCOMPARE(names, Doctor::allCheckNames());
+    QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("keychain"),
+                                 QStringLiteral("home"), QStringLiteral("config")}));
+
+#if defined(Q_OS_LINUX)
+    QVERIFY(!report->ok());
+    const DoctorCheck &bus = report->checks.at(0);
+    QVERIFY(!bus.ok);
+    QVERIFY2(bus.message.contains(QLatin1String("DBUS_SESSION_BUS_ADDRESS is not set")), qPrintable(bus.message));
+    QVERIFY2(bus.fix.contains(QLatin1String("dbus-run-session")), qPrintable(bus.fix));
+    const DoctorCheck &secretService = report->checks.at(1);
+    QVERIFY(!secretService.ok);
+    QCOMPARE(secretService.message, QStringLiteral("skipped: no D-Bus session"));
+    const DoctorCheck &keychain = report->checks.at(2);
+    QVERIFY(!keychain.ok);
+    QCOMPARE(keychain.message, QStringLiteral("skipped (service name %1): the dbus-session check failed").arg(kServiceName));
+    QCOMPARE(keychain.fix, QStringLiteral("fix the dbus-session check first"));
+    QVERIFY(store.calls().isEmpty());
+#else
+    QVERIFY(report->checks.at(0).ok);
+    QVERIFY(report->checks.at(0).message.startsWith(QLatin1String("not applicable")));
+#endif
+    QVERIFY(report->checks.at(3).ok);
+    QVERIFY(report->checks.at(4).ok);
+}
+
+void TestDoctor::overallTimeoutFailsTheRunningCheckAndStillRunsInstantOnes()
+{
+    TempHome temp;
+    FakeSecretStore store;
+    store.hangOn();
+    Doctor::Options options = onlyChecks({QStringLiteral("keychain"), QStringLiteral("home"), QStringLiteral("config")});
+    options.keychainTimeout = 60s;
+    options.overallTimeout = 300ms;
+
+    const auto report = runDoctor(KeywardHome::atDirectory(temp.path()), store, options, 5s);
+    QVERIFY2(report, "the overall time limit should end the run");
+    QCOMPARE(report->checks.size(), 3);
+    QCOMPARE(report->checks.at(0).name, QStringLiteral("keychain"));
+    QVERIFY(!report->checks.at(0).ok);
+    QCOMPARE(report->checks.at(0).message, QStringLiteral("did not finish within the doctor's time limit (0.3 s)"));
+    QVERIFY(!report->checks.at(0).fix.isEmpty());
+    QVERIFY(report->checks.at(1).ok);
+    QVERIFY(report->checks.at(2).ok);
+}
+
+void TestDoctor::finishedIsEmittedOnceAndNeverInsideStart()
+{
+    TempHome temp;
+    FakeSecretStore store;
+    Doctor doctor(KeywardHome::atDirectory(temp.path()), store, onlyChecks({QStringLiteral("home"), QStringLiteral("config")}));
+    QSignalSpy finished(&doctor, &Doctor::finished);
+    doctor.start();
+    QCOMPARE(finished.count(), 0);
+    QVERIFY(!doctor.isFinished());
+    QVERIFY(finished.wait(5000));
+    QVERIFY(doctor.isFinished());
+    doctor.start(); // a second start does nothing
+    QTest::qWait(50);
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(doctor.report().checks.size(), 2);
+}
+
+void TestDoctor::reportJsonHasExactlyTheDocumentedShape()
+{
+    DoctorReport report;
+    report.checks = {DoctorCheck::pass(QStringLiteral("home"), QStringLiteral("fine")),
+                     DoctorCheck::fail(QStringLiteral("config"), QStringLiteral("broken"), QStringLiteral("repair it"))};
+    const nlohmann::json json = report.toJson();
+
+    const nlohmann::json expected = nlohmann::json::parse(R"({"ok": false, "checks": [
+        {"name": "home", "ok": true, "message": "fine", "fix": null},
+        {"name": "config", "ok": false, "message": "broken", "fix": "repair it"}]})");
+    QCOMPARE(QString::fromStdString(json.dump()), QString::fromStdString(expected.dump()));
+    QVERIFY(!report.ok());
+
+    report.checks.removeLast();
+    QVERIFY(report.ok());
+    QCOMPARE(report.toJson().at("ok"), nlohmann::json(true));
+
+    // A real run gives the same shape.
+    TempHome temp;
+    FakeSecretStore store;
+    const auto run = runDoctor(KeywardHome::atDirectory(temp.path()), store,
+                               onlyChecks({QStringLiteral("keychain"), QStringLiteral("home"), QStringLiteral("config")}));
+    QVERIFY(run);
+    const nlohmann::json runJson = run->toJson();
+    QCOMPARE(runJson.size(), std::size_t(2));
+    QVERIFY(runJson.at("ok").is_boolean());
+    QCOMPARE(runJson.at("checks").size(), std::size_t(3));
+    for (const auto &check : runJson.at("checks")) {
+        QCOMPARE(check.size(), std::size_t(4));
+        QVERIFY(check.at("name").is_string());
+        QVERIFY(check.at("ok").get<bool>());
+        QVERIFY(check.at("message").is_string());
+        QVERIFY(check.at("fix").is_null());
+    }
+}
+
+QTEST_GUILESS_MAIN(TestDoctor)
+#include "tst_doctor.moc"

@@ -1,0 +1,38 @@
+#include "support/e2eprocess.h"
+
+#include <QDir>
+#include <QProcess>
+
+namespace keyward::test {
+
+QProcessEnvironment environmentFor(const TempHome &home)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("KEYWARD_HOME"), home.path());
+    return env;
+}
+
+ProcessRun runNode(const QString &script, const QStringList &args, const TempHome &home, int timeoutMs)
+{
+    const QString e2eDir = QStringLiteral(KEYWARD_E2E_DIR);
+    QProcess node;
+    node.setWorkingDirectory(e2eDir);
+    node.setProcessEnvironment(environmentFor(home));
+    node.start(QStringLiteral("node"), QStringList{QDir(e2eDir).filePath(script)} + args);
+    ProcessRun run;
+    if (!node.waitForStarted(30000)) {
+        run.stderrText = QStringLiteral("node did not start: ") + node.errorString();
+        return run;
+    }
+    run.finished = node.waitForFinished(timeoutMs);
+    if (!run.finished) {
+        node.kill();
+        node.waitForFinished(5000);
+    }
+    run.exitCode = node.exitCode();
+    run.stdoutText = QString::fromUtf8(node.readAllStandardOutput());
+    run.stderrText = QString::fromUtf8(node.readAllStandardError());
+    return run;
+}
+
+} // namespace keyward::test
