@@ -1,0 +1,164 @@
+#include "upstream/upstreamclient.h"
+
+#include <QBuffer>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QSslConfiguration>
+#include <QSslError>
+#include <QTimer>
+
+#include <algorithm>
+#include <memory>
+
+namespace keyward {
+
+namespace {
+
+QString describeFailure(QNetworkReply::NetworkError code, bool timedOut, const QList<QSslError> &sslErrors, const QUrl &url)
+{
+    const QString host = url.host() + (url.port() > 0 ? QStringLiteral(":%1").arg(url.port()) : QString());
+    if (timedOut)
+        return QStringLiteral("the upstream %1 did not answer in time; raise the service's timeout if it is slow").arg(host);
+    if (!sslErrors.isEmpty()) {
+        QStringList reasons;
+        for (const QSslError &error : sslErrors)
+            reasons << error.errorString();
+        reasons.removeDuplicates();
+        return QStringLiteral("TLS verification of %1 failed (%2); if it uses a private CA, add it with "
+                              "`keyward service add ... --ca-file PEM`")
+            .arg(host, reasons.join(QStringLiteral("; ")));
+    }
+    switch (code) {
+    case QNetworkReply::ConnectionRefusedError:
+        return QStringLiteral("the upstream %1 refused the connection").arg(host);
+    case QNetworkReply::HostNotFoundError:
+        return QStringLiteral("the upstream host %1 was not found").arg(url.host());
+    case QNetworkReply::SslHandshakeFailedError:
+        return QStringLiteral("the TLS handshake with %1 failed").arg(host);
+    case QNetworkReply::RemoteHostClosedError:
+        return QStringLiteral("the upstream %1 closed the connection before answering").arg(host);
+    case QNetworkReply::ProxyConnectionRefusedError:
+    case QNetworkReply::ProxyNotFoundError:
+    case QNetworkReply::ProxyTimeoutError:
+    case QNetworkReply::ProxyAuthenticationRequiredError:
+        return QStringLiteral("the system proxy could not be used to reach %1").arg(host);
+    default:
+        return QStringLiteral("the call to %1 failed (network error %2)").arg(host).arg(int(code));
+    }
+}
+
+} // namespace
+
+UpstreamClient::UpstreamClient(QNetworkAccessManager &network) : m_network(network) {}
+
+UpstreamClient::~UpstreamClient() = default;
+
+QNetworkAccessManager &UpstreamClient::managerFor(const QList<QSslCertificate> &extraCas)
+{
+    if (extraCas.isEmpty())
+        return m_network;
+    QByteArrayList digests;
+    for (const QSslCertificate &certificate : extraCas)
+        digests << certificate.digest(QCryptographicHash::Sha256);
+    std::sort(digests.begin(), digests.end());
+    const QByteArray key = digests.join();
+    auto &manager = m_privateTrust[key];
+    if (!manager)
+        manager = std::make_unique<QNetworkAccessManager>(); // the application-wide proxy settings apply
+    return *manager;
+}
+
+void UpstreamClient::send(const UpstreamRequest &request, Callback done)
+{
+    QNetworkAccessManager &network = managerFor(request.extraCaCertificates);
+    QNetworkRequest networkRequest(request.url);
+    for (const auto &[name, value] : request.headers)
+        networkRequest.setRawHeader(name, value);
+    networkRequest.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    networkRequest.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+    networkRequest.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+    networkRequest.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+    networkRequest.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+    networkRequest.setAttribute(QNetworkRequest::AuthenticationReuseAttribute, QNetworkRequest::Manual);
+
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    if (!request.extraCaCertificates.isEmpty())
+        tls.addCaCertificates(request.extraCaCertificates);
+    networkRequest.setSslConfiguration(tls);
+
+    auto *buffer = new QBuffer;
+    buffer->setData(request.body);
+    buffer->open(QIODevice::ReadOnly);
+    QNetworkReply *reply = request.body.isEmpty() && (request.method == "GET" || request.method == "HEAD")
+                               ? network.sendCustomRequest(networkRequest, request.method)
+                               : network.sendCustomRequest(networkRequest, request.method, buffer);
+    buffer->setParent(reply);
+
+    struct State {
+        UpstreamResponse response;
+        QList<QSslError> sslErrors;
+        bool timedOut = false;
+        bool finished = false;
+        qint64 limit = 0;
+    };
+    auto state = std::make_shared<State>();
+    state->limit = request.maxResponseBytes + request.overreadBytes;
+
+    auto *timer = new QTimer(reply);
+    timer->setSingleShot(true);
+    QObject::connect(timer, &QTimer::timeout, reply, [reply, state] {
+        state->timedOut = true;
+        reply->abort();
+    });
+    timer->start(request.timeoutMs);
+
+    QObject::connect(reply, &QNetworkReply::sslErrors, reply,
+                     [state](const QList<QSslError> &errors) { state->sslErrors = errors; });
+
+    QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply, state] {
+        const QByteArray chunk = reply->readAll();
+        state->response.bytesReceived += chunk.size();
+        const qint64 room = state->limit - state->response.body.size();
+        if (chunk.size() <= room) {
+            state->response.body += chunk;
+            return;
+        }
+        state->response.body += chunk.left(room);
+        state->response.truncated = true;
+        reply->abort();
+    });
+
+    QObject::connect(reply, &QNetworkReply::finished, reply, [&network, reply, state, done = std::move(done), url = request.url] {
+        if (state->finished)
+            return;
+        state->finished = true;
+        reply->deleteLater();
+        if (reply->isOpen())
+            state->response.body += reply->readAll();
+
+        const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+        const int code = int(reply->error());
+        // Network (1-99) and proxy (101-199) errors mean the exchange failed; content and server
+        // errors (201+) come with an HTTP status and are responses. Our own abort after the cap
+        // is not a failure.
+        const bool exchangeFailed = code > 0 && code < 200 && !state->response.truncated;
+        if (!state->sslErrors.isEmpty()) {
+            // Qt keys its connection cache by scheme, host and port only, not by the TLS
+            // configuration: drop the failed connection so a fixed CA file takes effect at once.
+            network.clearConnectionCache();
+        }
+        if (state->timedOut || exchangeFailed || !status.isValid()) {
+            done(Error{QStringLiteral("upstream_error"),
+                       describeFailure(reply->error(), state->timedOut, state->sslErrors, url)});
+            return;
+        }
+        state->response.status = status.toInt();
+        for (const auto &[name, value] : reply->rawHeaderPairs())
+            state->response.headers.append({name.toLower(), value});
+        done(std::move(state->response));
+    });
+}
+
+} // namespace keyward

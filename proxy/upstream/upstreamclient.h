@@ -1,0 +1,67 @@
+#pragma once
+
+#include "core/result.h"
+#include "upstream/credentialinjector.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QSslCertificate>
+#include <QUrl>
+
+#include <functional>
+#include <map>
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace keyward {
+
+struct UpstreamRequest {
+    QUrl url; // complete, already guarded
+    QByteArray method;
+    HeaderList headers;
+    QByteArray body;
+    int timeoutMs = 30000;
+    // The body is cut after this many bytes (plus `overreadBytes`, see UpstreamResponse).
+    qint64 maxResponseBytes = 10 * 1024 * 1024;
+    // Extra bytes read past the cap so that a secret straddling the cut is still seen whole by the
+    // redactor; the caller cuts to maxResponseBytes after redacting.
+    qint64 overreadBytes = 0;
+    // Trusted in addition to the system CA store.
+    QList<QSslCertificate> extraCaCertificates;
+};
+
+struct UpstreamResponse {
+    int status = 0;
+    HeaderList headers; // names lowercased, in arrival order
+    QByteArray body;    // at most maxResponseBytes + overreadBytes
+    bool truncated = false;
+    qint64 bytesReceived = 0;
+};
+
+// Sends requests upstream on a QNetworkAccessManager it does not own. TLS is always verified
+// (system store plus the request's extra CAs); redirects are returned, never followed; the system
+// proxy settings are whatever the manager uses. Qt reuses connections by scheme, host and port
+// regardless of the TLS configuration, so requests that trust extra CAs go through a manager of
+// their own per distinct CA set: a connection verified with one trust set never carries a request
+// made under another. A failure of the exchange itself (refused,
+// timed out, TLS) is an Error with code `upstream_error` and a sentence naming the cause; an HTTP
+// error status is a response, not an error.
+class UpstreamClient {
+public:
+    using Callback = std::function<void(Result<UpstreamResponse>)>;
+
+    explicit UpstreamClient(QNetworkAccessManager &network);
+    ~UpstreamClient();
+
+    // `done` is called exactly once from the event loop.
+    void send(const UpstreamRequest &request, Callback done);
+
+private:
+    QNetworkAccessManager &managerFor(const QList<QSslCertificate> &extraCas);
+
+    QNetworkAccessManager &m_network;
+    std::map<QByteArray, std::unique_ptr<QNetworkAccessManager>> m_privateTrust;
+};
+
+} // namespace keyward
