@@ -1,10 +1,13 @@
 #include "cli/commands.h"
 #include "cli/subcommand.h"
+#include "corestack.h"
+#include "processhardening.h"
 
+#include "core/keywardhome.h"
 #include "core/names.h"
 #include "mcp/jsonrpc.h"
+#include "mcp/keywardtools.h"
 #include "mcp/mcpsession.h"
-#include "mcp/unavailabletools.h"
 #include "transport/stdiotransport.h"
 
 #include <QCoreApplication>
@@ -27,7 +30,14 @@ int runMcp(const QStringList &args)
     if (parser.isSet(agent) && !isValidName(agentName))
         return out.usageError(QStringLiteral("--agent '%1' is not a valid name: use [a-z0-9][a-z0-9_-]{0,63}").arg(agentName));
 
-    mcp::UnavailableTools tools;
+    // This process holds secrets in memory until the owner process exists: keep them out of core
+    // dumps and away from same-user debuggers.
+    app::makeProcessNonDumpable();
+
+    auto stack = app::CoreStack::create(KeywardHome::fromEnvironment());
+    if (!stack)
+        return out.error(stack.error().code, QStringLiteral("cannot serve MCP: ") + stack.error().message);
+    mcp::KeywardTools tools((*stack)->executor());
     mcp::McpSession session(tools, agentName);
     transport::StdioTransport stdio;
 

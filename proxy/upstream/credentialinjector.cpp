@@ -2,8 +2,6 @@
 
 #include "core/version.h"
 
-#include <QUrl>
-
 namespace keyward {
 
 namespace {
@@ -36,17 +34,6 @@ void injectCredential(const ServiceConfig &service, const QByteArray &secret, He
     setHeader(headers, "User-Agent", QByteArray("Keyward/") + kVersion);
     for (const auto &[name, value] : service.setHeaders)
         setHeader(headers, name.toLatin1(), value.toUtf8());
-}
-
-QByteArray encodeQuery(const QueryList &query)
-{
-    QByteArray encoded;
-    for (const auto &[key, value] : query) {
-        if (!encoded.isEmpty())
-            encoded += '&';
-        encoded += QUrl::toPercentEncoding(key) + '=' + QUrl::toPercentEncoding(value);
-    }
-    return encoded;
 }
 
 QList<QByteArray> revealingForms(const ServiceConfig &service, const QByteArray &secret)

@@ -10,7 +10,7 @@
 namespace keyward {
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
-// Decoded query items in order; encoded once, when the URL is built (encodeQuery).
+// Decoded query items in order (policy::QueryItems); encoded once, with policy::encodeQuery.
 using QueryList = QList<QPair<QString, QString>>;
 
 // Puts a service's credential and Keyward's own headers on an outgoing request.
@@ -22,9 +22,6 @@ using QueryList = QList<QPair<QString, QString>>;
 // and always `User-Agent: Keyward/<version>` and the service's fixed headers (setHeaders), which
 // replace any header of the same name (case-insensitively) already in `headers`.
 void injectCredential(const ServiceConfig &service, const QByteArray &secret, HeaderList &headers, QueryList &query);
-
-// `k=v&k2=v2` with every character but the unreserved ones percent-encoded.
-QByteArray encodeQuery(const QueryList &query);
 
 // The byte strings that would reveal `secret` for this service if reflected back: the secret
 // itself and, for basic auth, `username:secret`. The redactor scrubs each in every encoding.

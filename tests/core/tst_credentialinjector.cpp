@@ -1,5 +1,6 @@
 // Credential injection for each auth type, Keyward's own headers, and query encoding.
 
+#include "policy/queryguard.h"
 #include "upstream/credentialinjector.h"
 
 #include <QtTest>
@@ -76,9 +77,9 @@ private Q_SLOTS:
         QCOMPARE(headerValue(headers, expectedHeaderName), expectedHeaderValue);
         QCOMPARE(headerValue(headers, "Accept"), QByteArray("application/json"));
         if (!expectedQuery.isEmpty())
-            QCOMPARE(encodeQuery(query), expectedQuery);
+            QCOMPARE(policy::encodeQuery(query), expectedQuery);
         else
-            QCOMPARE(encodeQuery(query), QByteArray("q=a%20b"));
+            QCOMPARE(policy::encodeQuery(query), QByteArray("q=a%20b"));
     }
 
     void userAgentIsKeywards()

@@ -28,12 +28,14 @@ const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.rea
   req.on("end", async () => {
     const body = Buffer.concat(chunks);
     const url = new URL(req.url, "https://127.0.0.1");
+    // Routes are the same under an optional /v1 prefix (services with a base path).
+    const route = url.pathname.replace(/^\/v1(?=\/)/, "");
     fs.appendFileSync(logFile, JSON.stringify({
       method: req.method, rawUrl: req.url, path: url.pathname, query: url.search,
       headers: req.headers, rawHeaders: req.rawHeaders, body: body.toString("base64"),
     }) + "\n");
 
-    if (url.pathname.startsWith("/leak")) {
+    if (route.startsWith("/leak")) {
       const secret = credentialOf(req, url);
       const forms = {
         raw: secret,
@@ -59,29 +61,29 @@ const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.rea
       res.end();
       return;
     }
-    if (url.pathname === "/redirect") {
+    if (route === "/redirect") {
       res.writeHead(302, { location: "https://evil.example/steal" });
       res.end("moved");
       return;
     }
-    if (url.pathname === "/binary") {
+    if (route === "/binary") {
       res.writeHead(200, { "content-type": "application/octet-stream" });
       res.end(Buffer.from([...Array(256).keys()]));
       return;
     }
-    if (url.pathname === "/big") {
+    if (route === "/big") {
       const n = Number(url.searchParams.get("n") ?? "1000");
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("a".repeat(n));
       return;
     }
-    if (url.pathname === "/slow") {
+    if (route === "/slow") {
       await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? "1000")));
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("late");
       return;
     }
-    const status = url.pathname.match(/^\/status\/(\d{3})$/);
+    const status = route.match(/^\/status\/(\d{3})$/);
     if (status) {
       res.writeHead(Number(status[1]), { "content-type": "application/json" });
       res.end(JSON.stringify({ status: Number(status[1]) }));

@@ -35,9 +35,9 @@ private Q_SLOTS:
         QCOMPARE(tools[1]["name"], json("execute"));
         QCOMPARE(tools[1]["inputSchema"]["required"], json({"service", "method", "path"}));
 
-        // Until the execution core exists, a call is a text-only isError result the SDK accepts.
-        QCOMPARE(out["callResult"]["isError"], json(true));
-        QVERIFY(!out["callResult"].contains("structuredContent"));
+        // A home without services: list_services answers an empty list the SDK validated.
+        QCOMPARE(out["callResult"]["isError"], json(false));
+        QCOMPARE(out["callResult"]["structuredContent"]["services"], json::array());
 
         // Logs go to stderr only; stdout carried nothing but protocol messages (else the SDK fails).
         QVERIFY2(out["stderr"].get<std::string>().find("\"jsonrpc\"") == std::string::npos, "protocol traffic leaked to stderr");

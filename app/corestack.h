@@ -1,0 +1,45 @@
+#pragma once
+
+#include "audit/auditlog.h"
+#include "audit/retention.h"
+#include "config/configstore.h"
+#include "core/keywardhome.h"
+#include "core/result.h"
+#include "secrets/keychainstore.h"
+#include "secrets/secretcache.h"
+#include "upstream/callexecutor.h"
+#include "upstream/upstreamclient.h"
+
+#include <QNetworkAccessManager>
+
+#include <memory>
+
+namespace keyward::app {
+
+// Everything that runs `execute` calls in this process, wired together: the config (followed on
+// disk), the audit log, the keychain with its cache, one network manager honouring the system
+// proxy, the upstream client and the call executor. Build it with create() on the thread that
+// runs the event loop; it lives as long as the calls it serves. It applies the audit retention of
+// settings.retentionDays at start and then at most once a day.
+class CoreStack {
+public:
+    static Result<std::unique_ptr<CoreStack>> create(const KeywardHome &home);
+
+    ConfigStore &config() { return m_config; }
+    AuditLog &audit() { return m_audit; }
+    CallExecutor &executor() { return m_executor; }
+
+private:
+    explicit CoreStack(const KeywardHome &home);
+
+    ConfigStore m_config;
+    AuditLog m_audit;
+    KeychainStore m_keychain;
+    SecretCache m_secrets;
+    QNetworkAccessManager m_network;
+    UpstreamClient m_upstream;
+    CallExecutor m_executor;
+    RetentionScheduler m_retention;
+};
+
+} // namespace keyward::app

@@ -1,0 +1,426 @@
+#include "upstream/callexecutor.h"
+
+#include "audit/auditlog.h"
+#include "config/configstore.h"
+#include "core/logging.h"
+#include "mcp/toolprovider.h"
+#include "policy/denial.h"
+#include "policy/headerguard.h"
+#include "policy/pathnormalizer.h"
+#include "policy/queryguard.h"
+#include "policy/rulematcher.h"
+#include "secrets/secretcache.h"
+#include "upstream/credentialinjector.h"
+#include "upstream/redactor.h"
+#include "upstream/upstreamclient.h"
+
+#include <QCryptographicHash>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QStringDecoder>
+
+#include <memory>
+
+namespace keyward {
+
+using json = nlohmann::json;
+
+namespace {
+
+const auto &log()
+{
+    static const auto logger = keyward::logger("core.execute");
+    return logger;
+}
+
+QString ruleActionName(RuleAction action)
+{
+    switch (action) {
+    case RuleAction::Allow: return QStringLiteral("allow");
+    case RuleAction::Deny: return QStringLiteral("deny");
+    case RuleAction::Ask: return QStringLiteral("ask");
+    }
+    return {};
+}
+
+QString authTypeName(AuthType type)
+{
+    switch (type) {
+    case AuthType::Bearer: return QStringLiteral("bearer");
+    case AuthType::Basic: return QStringLiteral("basic");
+    case AuthType::Header: return QStringLiteral("header");
+    case AuthType::Query: return QStringLiteral("query");
+    }
+    return {};
+}
+
+QString ratePerName(RatePer per)
+{
+    switch (per) {
+    case RatePer::Second: return QStringLiteral("s");
+    case RatePer::Minute: return QStringLiteral("min");
+    case RatePer::Hour: return QStringLiteral("h");
+    case RatePer::Day: return QStringLiteral("day");
+    }
+    return {};
+}
+
+bool agentAllowed(const Policy &policy, const QString &agent)
+{
+    return !policy.agents || policy.agents->contains(agent);
+}
+
+bool isValidUtf8(const QByteArray &bytes)
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    (void)QString(decoder(bytes));
+    return !decoder.hasError();
+}
+
+// Drops an incomplete UTF-8 sequence at the end (left by cutting a body at the cap).
+QByteArray trimPartialUtf8(QByteArray bytes)
+{
+    qsizetype i = bytes.size();
+    int continuation = 0;
+    while (i > 0 && continuation < 4 && (uchar(bytes.at(i - 1)) & 0xC0) == 0x80) {
+        --i;
+        ++continuation;
+    }
+    if (i == 0)
+        return bytes;
+    const uchar lead = uchar(bytes.at(i - 1));
+    const int expected = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    if (lead >= 0xC0 && continuation < expected)
+        bytes.truncate(i - 1);
+    return bytes;
+}
+
+json effectiveRules(const Policy &policy)
+{
+    json rules = json::array();
+    if (policy.rules.isEmpty()) {
+        for (const char *method : {"GET", "HEAD"})
+            rules.push_back({{"action", "allow"}, {"method", method}, {"path", "/**"}});
+        return rules;
+    }
+    for (const Rule &rule : policy.rules)
+        rules.push_back({{"action", ruleActionName(rule.action).toStdString()},
+                         {"method", rule.method.toStdString()},
+                         {"path", rule.path.toStdString()}});
+    return rules;
+}
+
+QString cut(const QByteArray &bytes, qint64 cap)
+{
+    const QByteArray head = trimPartialUtf8(bytes.left(cap));
+    return isValidUtf8(head) ? QString::fromUtf8(head) : QString::fromLatin1(head.toBase64());
+}
+
+} // namespace
+
+struct CallExecutor::Call {
+    ResultCallback done;
+    AuditRow row;
+    QElapsedTimer timer;
+    qint64 auditBodyCap = 0; // 0 = bodies not audited
+};
+
+CallExecutor::CallExecutor(ConfigStore &config, SecretCache &secrets, UpstreamClient &upstream, AuditLog &audit,
+                           QObject *parent)
+    : QObject(parent), m_config(config), m_secrets(secrets), m_upstream(upstream), m_audit(audit)
+{
+}
+
+json CallExecutor::listServices(const Caller &caller) const
+{
+    json services = json::array();
+    for (const auto &[name, service] : m_config.config().services) {
+        if (!agentAllowed(service.policy, caller.agent))
+            continue;
+        json rate = nullptr;
+        if (service.policy.rate)
+            rate = {{"per", ratePerName(service.policy.rate->per).toStdString()},
+                    {"n", service.policy.rate->n},
+                    {"burst", service.policy.rate->burst}};
+        json schedule = json::array();
+        for (const QString &window : service.policy.schedule)
+            schedule.push_back(window.toStdString());
+        services.push_back({{"name", name.toStdString()},
+                            {"description", service.description.toStdString()},
+                            {"baseUrl", service.baseUrl.toStdString()},
+                            {"auth", authTypeName(service.auth.type).toStdString()},
+                            {"rules", effectiveRules(service.policy)},
+                            {"rate", rate},
+                            {"schedule", schedule},
+                            {"requireReason", service.policy.requireReason},
+                            {"state", service.enabled ? "active" : "disabled"}});
+    }
+    return json{{"services", services}};
+}
+
+void CallExecutor::finish(Call &call, json result)
+{
+    call.row.durationMs = call.timer.elapsed();
+    call.row.time = QDateTime::currentDateTimeUtc();
+    const auto appended = m_audit.append(call.row);
+    if (!appended) {
+        log()->error("audit row could not be written: {}", appended.error().message.toStdString());
+        result = mcp::toolError("denied",
+                                "Keyward could not write this call to its audit log (" +
+                                    appended.error().message.toStdString() +
+                                    "), so it withholds the result; the user can check it with `keyward doctor`",
+                                "audit:unavailable");
+    }
+    call.done(std::move(result));
+}
+
+void CallExecutor::deny(Call &call, const QString &error, const QString &rule, const QString &message)
+{
+    const bool isDenial = error != QLatin1String("upstream_error") && error != QLatin1String("keychain_error");
+    call.row.decision = isDenial ? QStringLiteral("denied") : QStringLiteral("error");
+    if (!rule.isEmpty())
+        call.row.rule = rule;
+    else if (isDenial)
+        call.row.rule = error;
+    finish(call, mcp::toolError(error.toStdString(), message.toStdString(), rule.toStdString()));
+}
+
+QList<QSslCertificate> CallExecutor::caCertificates(const QString &path)
+{
+    if (path.isEmpty())
+        return {};
+    const QDateTime modified = QFileInfo(path).lastModified();
+    auto &cached = m_caCache[path];
+    if (cached.certificates.isEmpty() || cached.modified != modified)
+        cached = CachedCa{modified, QSslCertificate::fromPath(path, QSsl::Pem)};
+    return cached.certificates;
+}
+
+const Redactor &CallExecutor::redactorFor(const QString &serviceName, const ServiceConfig &service, const QByteArray &secret)
+{
+    const QList<QByteArray> forms = revealingForms(service, secret);
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    for (const QByteArray &form : forms) {
+        hash.addData(QByteArray::number(form.size()));
+        hash.addData(form);
+    }
+    const QByteArray fingerprint = hash.result();
+    auto found = m_redactors.find(serviceName);
+    if (found == m_redactors.end() || found->second.fingerprint != fingerprint)
+        found = m_redactors.insert_or_assign(serviceName, CachedRedactor{fingerprint, Redactor(forms, serviceName)}).first;
+    return found->second.redactor;
+}
+
+void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCallback done)
+{
+    auto call = std::make_shared<Call>();
+    call->done = std::move(done);
+    call->timer.start();
+    call->row.agent = caller.agent;
+    call->row.client = caller.client;
+    call->row.method = arguments.is_object() && arguments.value("method", json()).is_string()
+                           ? QString::fromStdString(arguments["method"].get<std::string>()).left(16)
+                           : QString();
+
+    const auto parsed = mcp::parseExecuteArguments(arguments);
+    if (!parsed) {
+        deny(*call, parsed.error().code, {}, parsed.error().message);
+        return;
+    }
+    const mcp::ExecuteArguments &args = *parsed;
+    call->row.service = args.service;
+    if (!args.reason.isEmpty())
+        call->row.reason = args.reason.left(1024);
+
+    const Config &config = m_config.config();
+    const auto found = config.services.find(args.service);
+    if (found == config.services.end() || !agentAllowed(found->second.policy, caller.agent)) {
+        QStringList known;
+        for (const auto &[name, service] : config.services) {
+            if (agentAllowed(service.policy, caller.agent))
+                known << name;
+        }
+        call->row.service = found == config.services.end() ? QString() : args.service;
+        deny(*call, QStringLiteral("invalid_argument"), {},
+             QStringLiteral("unknown service `%1`; the services you may use are: %2")
+                 .arg(args.service.left(64), known.isEmpty() ? QStringLiteral("(none configured)") : known.join(QStringLiteral(", "))));
+        return;
+    }
+    const QString serviceName = found->first;
+    const ServiceConfig service = found->second; // a copy: a reload during the call changes nothing
+    if (config.settings.auditBodies)
+        call->auditBodyCap = config.settings.auditBodyCap;
+
+    if (!service.enabled) {
+        deny(*call, QStringLiteral("disabled"), QStringLiteral("service:disabled"),
+             QStringLiteral("the service `%1` is disabled; the user can enable it with `keyward service enable %1`").arg(serviceName));
+        return;
+    }
+    if (!policy::isSupportedMethod(args.method)) {
+        deny(*call, QStringLiteral("denied"), QStringLiteral("guard:method"),
+             QStringLiteral("`method` must be one of %1, in uppercase").arg(policy::supportedMethods().join(QStringLiteral(", "))));
+        return;
+    }
+    const auto path = policy::normalizePath(args.path);
+    if (!path) {
+        deny(*call, QStringLiteral("denied"), policy::denialRule(path.error()), path.error().message);
+        return;
+    }
+    call->row.path = *path;
+    const auto url = policy::joinUnderBase(QUrl(service.baseUrl), *path);
+    if (!url) {
+        deny(*call, policy::errorKind(url.error()), policy::denialRule(url.error()), url.error().message);
+        return;
+    }
+    const auto headers = policy::filterHeaders(args.headers, service);
+    if (!headers) {
+        deny(*call, policy::errorKind(headers.error()), policy::denialRule(headers.error()), headers.error().message);
+        return;
+    }
+    const auto query = policy::checkQuery(args.query, service);
+    if (!query) {
+        deny(*call, policy::errorKind(query.error()), policy::denialRule(query.error()), query.error().message);
+        return;
+    }
+    for (const auto &[key, value] : *query)
+        call->row.queryKeys << key;
+
+    const policy::RuleDecision decision = policy::decide(service.policy, args.method, *path);
+    call->row.rule = decision.rule;
+    if (decision.action == RuleAction::Deny) {
+        deny(*call, QStringLiteral("denied"), decision.rule,
+             QStringLiteral("%1 %2 is not allowed by the policy of `%3` (%4); the user can allow it with "
+                            "`keyward policy set %3 --allow '%1 %2'`")
+                 .arg(args.method, *path, serviceName, decision.rule));
+        return;
+    }
+    if (decision.action == RuleAction::Ask) {
+        deny(*call, QStringLiteral("approval_denied"), decision.rule,
+             QStringLiteral("%1 %2 needs the user's approval (%3), and no Keyward tray is running to ask; the user "
+                            "can start the tray app or change the rule")
+                 .arg(args.method, *path, decision.rule));
+        return;
+    }
+    if (service.policy.requireReason && args.reason.trimmed().isEmpty()) {
+        deny(*call, QStringLiteral("reason_required"), QStringLiteral("requireReason"),
+             QStringLiteral("the service `%1` requires a `reason` for every call; say why you make it").arg(serviceName));
+        return;
+    }
+    const QByteArray body = args.body.value_or(QByteArray());
+    call->row.bytesIn = body.size();
+    if (body.size() > service.policy.maxRequestBytes) {
+        deny(*call, QStringLiteral("denied"), QStringLiteral("size:request"),
+             QStringLiteral("the request body has %1 bytes, over the %2-byte limit of `%3`")
+                 .arg(body.size())
+                 .arg(service.policy.maxRequestBytes)
+                 .arg(serviceName));
+        return;
+    }
+
+    json dropped = json::array();
+    for (const QString &name : headers->dropped)
+        dropped.push_back(name.toStdString());
+
+    m_secrets.read(QStringLiteral("service/") + serviceName, [this, call, service, serviceName, url = *url,
+                                                              headers = *headers, query = *query, body, args,
+                                                              dropped](Result<QByteArray> secret) {
+        if (!secret) {
+            const QString message = secret.error().code == QLatin1String("not_found")
+                                        ? QStringLiteral("the keychain holds no secret for `%1`; the user can store it "
+                                                         "with `keyward service rotate %1`")
+                                              .arg(serviceName)
+                                        : secret.error().message;
+            deny(*call, QStringLiteral("keychain_error"), {}, message);
+            return;
+        }
+        const Redactor redactor = redactorFor(serviceName, service, *secret);
+
+        HeaderList outgoing;
+        bool hasContentType = false;
+        for (const auto &[name, value] : headers.headers) {
+            hasContentType |= name.compare(QLatin1String("content-type"), Qt::CaseInsensitive) == 0;
+            outgoing.append({name.toLatin1(), value.toUtf8()});
+        }
+        if (args.bodyIsJson && !hasContentType)
+            outgoing.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
+        QueryList items = query;
+        injectCredential(service, *secret, outgoing, items);
+
+        QUrl target = url;
+        const QByteArray encodedQuery = policy::encodeQuery(items);
+        if (!encodedQuery.isEmpty())
+            target.setQuery(QString::fromLatin1(encodedQuery), QUrl::StrictMode);
+
+        if (call->auditBodyCap > 0 && !body.isEmpty())
+            call->row.requestBody = cut(redactor.redact(body), call->auditBodyCap);
+
+        UpstreamRequest request;
+        request.url = target;
+        request.method = args.method.toLatin1();
+        request.headers = std::move(outgoing);
+        request.body = body;
+        request.timeoutMs = service.policy.timeoutMs;
+        request.maxResponseBytes = service.policy.maxResponseBytes;
+        request.overreadBytes = redactor.longestEncodedLength();
+        request.extraCaCertificates = caCertificates(service.caFile);
+
+        m_upstream.send(request, [this, call, redactor, request, dropped, serviceName](Result<UpstreamResponse> response) {
+            if (!response) {
+                // Messages name host and cause only; the URL's query (which may hold a query-key
+                // credential) is never part of them. Redact anyway.
+                deny(*call, QStringLiteral("upstream_error"), {},
+                     QString::fromUtf8(redactor.redact(response.error().message.toUtf8())));
+                return;
+            }
+            const UpstreamResponse &reply = *response;
+            if (reply.status == 401) // the key may have been rotated meanwhile: read it afresh next time
+                m_secrets.drop(QStringLiteral("service/") + serviceName);
+            call->row.status = reply.status;
+            call->row.bytesOut = reply.bytesReceived;
+            call->row.decision = QStringLiteral("allowed");
+
+            QByteArray body;
+            if (reply.truncated) {
+                // Release only what the stream deems complete: a secret cut by the cap stays held back.
+                Redactor::Stream stream = redactor.stream();
+                body = stream.feed(reply.body).left(request.maxResponseBytes);
+            } else {
+                body = redactor.redact(reply.body);
+            }
+
+            json headersOut = json::object();
+            QByteArray contentType;
+            for (const auto &[name, value] : reply.headers) {
+                const std::string key = name.toStdString();
+                const std::string clean = QString::fromUtf8(redactor.redact(value)).toStdString();
+                if (name == "content-type")
+                    contentType = value.toLower();
+                headersOut[key] = headersOut.contains(key) ? headersOut[key].get<std::string>() + ", " + clean : clean;
+            }
+
+            json result{{"status", reply.status}, {"headers", headersOut}, {"truncated", reply.truncated}};
+            const bool looksJson = contentType.contains("json");
+            json parsedBody = json::value_t::discarded;
+            if (!reply.truncated && looksJson)
+                parsedBody = json::parse(body.begin(), body.end(), nullptr, false);
+            if (!parsedBody.is_discarded()) {
+                result["body"] = parsedBody;
+            } else {
+                const QByteArray text = reply.truncated ? trimPartialUtf8(body) : body;
+                if (isValidUtf8(text)) {
+                    result["body"] = text.toStdString();
+                } else {
+                    result["body"] = body.toBase64().toStdString();
+                    result["bodyEncoding"] = "base64";
+                }
+            }
+            if (!dropped.empty())
+                result["droppedHeaders"] = dropped;
+            if (call->auditBodyCap > 0 && !body.isEmpty())
+                call->row.responseBody = cut(body, call->auditBodyCap);
+            finish(*call, mcp::toolSuccess(result));
+        });
+    });
+}
+
+} // namespace keyward

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "config/config.h"
+#include "mcp/executearguments.h"
+#include "upstream/redactor.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QObject>
+#include <QSslCertificate>
+#include <QString>
+
+#include <functional>
+#include <map>
+
+namespace keyward {
+
+class AuditLog;
+class ConfigStore;
+class SecretCache;
+class UpstreamClient;
+
+// Who makes a call: the agent name policy and audit use, and the MCP client's own name.
+struct Caller {
+    QString agent;
+    QString client;
+};
+
+// Runs one `execute` call end to end (DESIGN.md "Data flow"): the gate (service enabled, agent
+// allowed, method, path guard and base-URL containment, header and query guards, rules, reason,
+// request size), the secret from the cache, credential injection, the upstream call, redaction of
+// the secret in every form from headers and body, and one audit row committed before the result
+// is handed back. The result is an MCP CallToolResult: success with structuredContent
+// {status, headers, body, bodyEncoding?, truncated, droppedHeaders?}, or a text-only isError
+// {error, rule?, message}. Nothing it returns, logs or audits contains a secret.
+class CallExecutor : public QObject {
+    Q_OBJECT
+public:
+    using ResultCallback = std::function<void(nlohmann::json)>;
+
+    CallExecutor(ConfigStore &config, SecretCache &secrets, UpstreamClient &upstream, AuditLog &audit,
+                 QObject *parent = nullptr);
+
+    // `done` runs exactly once, possibly before execute() returns.
+    void execute(const nlohmann::json &arguments, const Caller &caller, ResultCallback done);
+
+    // The `list_services` result for `caller`: {"services": [...]} (never a secret).
+    nlohmann::json listServices(const Caller &caller) const;
+
+private:
+    struct Call;
+    void deny(Call &call, const QString &error, const QString &rule, const QString &message);
+    void finish(Call &call, nlohmann::json result);
+    QList<QSslCertificate> caCertificates(const QString &path);
+    // The redactor for a service's current secret, built once per secret (building one compiles
+    // its patterns, which costs more than a call).
+    const Redactor &redactorFor(const QString &serviceName, const ServiceConfig &service, const QByteArray &secret);
+
+    ConfigStore &m_config;
+    SecretCache &m_secrets;
+    UpstreamClient &m_upstream;
+    AuditLog &m_audit;
+    struct CachedCa {
+        QDateTime modified;
+        QList<QSslCertificate> certificates;
+    };
+    std::map<QString, CachedCa> m_caCache;
+    struct CachedRedactor {
+        QByteArray fingerprint; // sha256 of the revealing forms, never the secret itself
+        Redactor redactor;
+    };
+    std::map<QString, CachedRedactor> m_redactors;
+};
+
+} // namespace keyward
