@@ -1,8 +1,10 @@
+#include "cli/adminsupport.h"
 #include "cli/commands.h"
 #include "cli/subcommand.h"
 
 #include "audit/auditchain.h"
 #include "audit/auditlog.h"
+#include "config/configjson.h"
 #include "core/keywardhome.h"
 #include "core/names.h"
 #include "core/timespec.h"
@@ -183,8 +185,12 @@ int verifyChain(const Output &out, const QString &path)
     return report->ok ? ExitOk : ExitFailure;
 }
 
-int purgeRows(const Output &out, const QString &path, const QDateTime &before)
+// `keyward log purge`: an admin change. Applies the retention when due first, then purges and,
+// when rows went, records a `change` row after the anchor (so the chain still verifies: the
+// change row links to the anchor's prev_hash when the anchor is the newest row).
+int purgeRows(const Output &out, const KeywardHome &home, const QDateTime &before)
 {
+    const QString path = home.auditDatabase();
     const QString cutoff = formatRfc3339Ms(before);
     if (!QFileInfo::exists(path)) {
         if (out.json())
@@ -193,10 +199,21 @@ int purgeRows(const Output &out, const QString &path, const QDateTime &before)
             out.line(QStringLiteral("no audit yet: nothing to purge"));
         return ExitOk;
     }
+    if (const auto config = loadConfigFile(home.configFile()))
+        applyRetentionIfDue(home, *config, out);
+    else
+        out.message(QStringLiteral("keyward: warning: the audit retention was not applied: ") + config.error().message);
     AuditLog audit(path);
     const auto removed = audit.purgeBefore(before, QStringLiteral("log purge"));
     if (!removed)
         return auditFailure(out, removed.error());
+    if (*removed > 0) {
+        if (const auto failed = recordAdminChange(
+                home, out, QStringLiteral("log purge"), QStringLiteral("audit"),
+                QStringLiteral("removed %1 rows before %2").arg(*removed).arg(cutoff),
+                QStringLiteral("Removed %1 rows before %2 (an anchor row records it)").arg(*removed).arg(cutoff)))
+            return *failed;
+    }
     if (out.json())
         out.object({{"removed", *removed}, {"before", cutoff.toStdString()}});
     else if (*removed == 0)
@@ -244,7 +261,8 @@ int runLog(const QStringList &args)
     if (positional.size() > 1)
         return out.usageError(QStringLiteral("keyward log takes at most one command (verify or purge)"));
     const QString command = positional.value(0);
-    const QString path = KeywardHome::fromEnvironment().auditDatabase();
+    const KeywardHome home = KeywardHome::fromEnvironment();
+    const QString path = home.auditDatabase();
     const bool filters = parser.isSet(limit) || parser.isSet(service) || parser.isSet(agent) ||
                          parser.isSet(decision) || parser.isSet(since) || parser.isSet(follow);
 
@@ -262,7 +280,7 @@ int runLog(const QStringList &args)
         const auto cutoff = parseTimeSpec(parser.value(before));
         if (!cutoff)
             return out.usageError(QStringLiteral("--before: ") + cutoff.error().message);
-        return purgeRows(out, path, *cutoff);
+        return purgeRows(out, home, *cutoff);
     }
     if (!command.isEmpty())
         return out.usageError(QStringLiteral("unknown log command '%1': use verify or purge").arg(command));

@@ -3,8 +3,11 @@
 // Admin changes act directly on this home: each read-modify-write of config.json holds the home's
 // lock file (run/lock). Secrets go to the SecretStore before the config names them, and leave it
 // before the config forgets them, so the config never points at a service without a secret for
-// longer than a failed command.
+// longer than a failed command. Each action that changes something applies the audit retention
+// when due once it holds the lock, and records a `change` row (agent "cli") right after the
+// change succeeded; a failure to record is reported (exit 1) saying the change itself was made.
 
+#include "cli/adminsupport.h"
 #include "cli/commands.h"
 #include "cli/secretinput.h"
 #include "cli/subcommand.h"
@@ -15,15 +18,11 @@
 #include "config/validation.h"
 #include "core/keywardhome.h"
 #include "core/names.h"
-#include "secrets/keychainstore.h"
 #include "secrets/secretstore.h"
 
 #include <QCoreApplication>
-#include <QEventLoop>
 #include <QFileInfo>
-#include <QPointer>
 #include <QSslCertificate>
-#include <QTimer>
 
 #include <cstring>
 #include <memory>
@@ -34,51 +33,9 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int kKeychainTimeoutMs = 10000;
-// Longer than the store's own timeout: only reached if a store breaks its contract.
-constexpr int kStoreGuardMs = kKeychainTimeoutMs + 5000;
-
 const QString kNamePattern = QStringLiteral("[a-z0-9][a-z0-9_-]{0,63}");
 
-// The SecretStore of the admin commands: the OS keychain under this home's service name, with
-// the 10 s timeout of DESIGN.md. The one place that picks the implementation.
-Result<std::unique_ptr<SecretStore>> makeSecretStore(const KeywardHome &home, const Config &config)
-{
-    if (config.settings.secretStore == SecretStoreKind::File) {
-        return Error{QString::fromLatin1(secret_errors::kKeychain),
-                     QStringLiteral("the encrypted file store (settings.secretStore \"file\") is not available in this "
-                                    "build yet; set settings.secretStore to \"keychain\" in config.json")};
-    }
-    return std::unique_ptr<SecretStore>(std::make_unique<KeychainStore>(home.keychainServiceName(), std::chrono::milliseconds(kKeychainTimeoutMs)));
-}
-
 QString secretKey(const QString &service) { return QStringLiteral("service/") + service; }
-
-// Runs one asynchronous SecretStore call to completion in the application's event loop.
-Result<void> runStoreCall(const std::function<void(SecretStore::DoneCallback)> &call)
-{
-    struct State {
-        std::optional<Result<void>> result;
-        QPointer<QEventLoop> loop;
-    };
-    auto state = std::make_shared<State>();
-    QEventLoop loop;
-    state->loop = &loop;
-    call([state](Result<void> result) {
-        state->result = std::move(result);
-        if (state->loop)
-            state->loop->quit();
-    });
-    if (!state->result) {
-        QTimer::singleShot(kStoreGuardMs, &loop, &QEventLoop::quit);
-        loop.exec();
-    }
-    if (!state->result) {
-        return Error{QString::fromLatin1(secret_errors::kKeychain),
-                     QStringLiteral("the keychain did not answer; unlock it (or run `keyward doctor`) and try again")};
-    }
-    return *state->result;
-}
 
 void wipe(QByteArray &secret)
 {
@@ -158,6 +115,8 @@ struct LockedConfig {
     Config config;
 };
 
+// Takes the lock, loads the config and, as every changing action starts, applies the audit
+// retention when it is due.
 Result<LockedConfig> lockAndLoad(const Context &ctx)
 {
     auto lock = HomeLock::acquire(ctx.home);
@@ -166,6 +125,7 @@ Result<LockedConfig> lockAndLoad(const Context &ctx)
     auto config = loadConfig(ctx);
     if (!config)
         return config.error();
+    applyRetentionIfDue(ctx.home, *config, ctx.out);
     return LockedConfig{std::move(lock).value(), std::move(config).value()};
 }
 
@@ -324,6 +284,20 @@ std::optional<int> serviceFromFlags(const QCommandLineParser &parser, const AddO
     return std::nullopt;
 }
 
+QString describeRules(const Policy &policy);
+
+// What `service add` records in the audit: the service's shape, never its secret.
+QString describeAdded(const ServiceConfig &service)
+{
+    QString auth = QString::fromLatin1(authName(service.auth.type));
+    if (service.auth.type == AuthType::Header)
+        auth += QStringLiteral(" ") + service.auth.header;
+    else if (service.auth.type == AuthType::Query)
+        auth += QStringLiteral(" parameter ") + service.auth.param;
+    return QStringLiteral("added with base URL %1, auth %2, rules: %3; secret stored in the keychain")
+        .arg(service.baseUrl, auth, describeRules(service.policy));
+}
+
 int runAdd(const QStringList &args)
 {
     Context ctx;
@@ -392,6 +366,9 @@ int runAdd(const QStringList &args)
         runStoreCall([&](SecretStore::DoneCallback done) { secrets.remove(secretKey(name), done); });
         return out.error(saved.error().code, saved.error().message);
     }
+    if (const auto failed = recordAdminChange(ctx.home, out, QStringLiteral("service add"), name, describeAdded(service),
+                                              QStringLiteral("Added service '%1' and stored its secret").arg(name), name))
+        return *failed;
     if (out.json()) {
         json object = toJson(serviceToJson(service));
         object["name"] = name.toStdString();
@@ -557,6 +534,10 @@ int runRemove(const QStringList &args)
     config.services.erase(name);
     if (auto saved = saveConfigFile(ctx.home.configFile(), config); !saved)
         return ctx.out.error(saved.error().code, saved.error().message);
+    if (const auto failed = recordAdminChange(ctx.home, ctx.out, QStringLiteral("service remove"), name,
+                                              QStringLiteral("removed with its secret"),
+                                              QStringLiteral("Removed service '%1' and its secret").arg(name), name))
+        return *failed;
     if (ctx.out.json())
         ctx.out.object({{"name", name.toStdString()}, {"removed", true}});
     else
@@ -597,6 +578,10 @@ int runRotate(const QStringList &args)
     wipe(secretBytes);
     if (!written)
         return ctx.out.error(written.error().code, written.error().message);
+    if (const auto failed = recordAdminChange(ctx.home, ctx.out, QStringLiteral("service rotate"), name,
+                                              QStringLiteral("secret replaced"),
+                                              QStringLiteral("Replaced the secret of '%1'").arg(name), name))
+        return *failed;
     if (ctx.out.json())
         ctx.out.object({{"name", name.toStdString()}, {"rotated", true}});
     else
@@ -625,6 +610,10 @@ int runSetEnabled(const QStringList &args, bool enabled)
         found->second.enabled = enabled;
         if (auto saved = saveConfigFile(ctx.home.configFile(), config); !saved)
             return ctx.out.error(saved.error().code, saved.error().message);
+        if (const auto failed = recordAdminChange(
+                ctx.home, ctx.out, enabled ? QStringLiteral("service enable") : QStringLiteral("service disable"), name,
+                state, QStringLiteral("Service '%1' is now %2").arg(name, state), name))
+            return *failed;
         if (!ctx.out.json())
             ctx.out.message(QStringLiteral("Service '%1' is now %2.").arg(name, state));
     } else if (!ctx.out.json()) {
@@ -666,15 +655,14 @@ int runService(const QStringList &args)
         {QStringLiteral("rotate"), runRotate},
         {QStringLiteral("enable"), [](const QStringList &a) { return runSetEnabled(a, true); }},
         {QStringLiteral("disable"), [](const QStringList &a) { return runSetEnabled(a, false); }},
+        {QStringLiteral("test"), runServiceTest},
     };
     if (action.isEmpty() || action.startsWith(u'-'))
-        return out.usageError(QStringLiteral("keyward service needs an action: add, list, show, remove, rotate, enable or disable"));
+        return out.usageError(QStringLiteral("keyward service needs an action: add, list, show, remove, rotate, enable, disable or test"));
     const auto found = actions.find(action);
     if (found == actions.end()) {
-        if (action == QLatin1String("test"))
-            return out.error(QStringLiteral("unavailable"), QStringLiteral("`keyward service test` is not part of this build yet"));
         // The word is not echoed: a secret typed in the wrong place must not reach the terminal log.
-        return out.usageError(QStringLiteral("unknown action of keyward service: use add, list, show, remove, rotate, enable or disable"));
+        return out.usageError(QStringLiteral("unknown action of keyward service: use add, list, show, remove, rotate, enable, disable or test"));
     }
     QStringList rest = args.mid(2);
     rest.prepend(args.value(0) + u' ' + action);

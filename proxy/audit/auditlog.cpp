@@ -45,7 +45,8 @@ const QString kColumns = QStringLiteral(
     "decision, rule, reason, request_body, response_body, prev_hash, hash");
 
 // The statements that bring a database from schema `toVersion - 1` to `toVersion`. Version 1 is
-// the first schema; a later schema adds a case here and bumps AuditLog::kSchemaVersion.
+// the first schema; version 2 adds the `meta` table; a later schema adds a case here and bumps
+// AuditLog::kSchemaVersion.
 QStringList migrationTo(int toVersion)
 {
     switch (toVersion) {
@@ -67,6 +68,10 @@ QStringList migrationTo(int toVersion)
                 "message TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, "
                 "count INTEGER NOT NULL DEFAULT 1, seen INTEGER NOT NULL DEFAULT 0, action_taken TEXT NULL)"),
             QStringLiteral("CREATE INDEX alerts_time ON alerts (time)"),
+        };
+    case 2:
+        return {
+            QStringLiteral("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
         };
     default:
         return {};
@@ -220,6 +225,46 @@ void AuditLog::rollback()
         auditLogger()->warn("rollback failed: {}", query.lastError().text().toStdString());
 }
 
+Result<void> AuditLog::connectDatabase(bool readOnly)
+{
+    if (!QSqlDatabase::contains(m_connection)) {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
+        if (!db.isValid()) {
+            return Error{QStringLiteral("audit_error"),
+                         QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed: install it (Debian: "
+                                        "libqt6sql6-sqlite) to keep an audit log")};
+        }
+    }
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    db.setDatabaseName(m_path);
+    QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_busyTimeoutMs);
+    if (readOnly)
+        options += QStringLiteral(";QSQLITE_OPEN_READONLY");
+    db.setConnectOptions(options);
+    if (!db.open())
+        return sqlError(QStringLiteral("open it"), db.lastError());
+    return {};
+}
+
+Result<void> AuditLog::openReadOnly()
+{
+    if (m_open)
+        return {};
+    const QFileInfo info(m_path);
+    if (!info.isFile()) {
+        return Error{QStringLiteral("audit_error"),
+                     QStringLiteral("%1 is not a file: there is no audit log to read there").arg(m_path)};
+    }
+    if (auto connected = connectDatabase(true); !connected)
+        return connected.error();
+    if (auto checked = checkSchema(); !checked) {
+        QSqlDatabase::database(m_connection, false).close();
+        return checked.error();
+    }
+    m_open = true;
+    return {};
+}
+
 Result<void> AuditLog::open()
 {
     if (m_open)
@@ -250,19 +295,9 @@ Result<void> AuditLog::open()
         QFile::setPermissions(m_path, kFileMode);
     }
 
-    if (!QSqlDatabase::contains(m_connection)) {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
-        if (!db.isValid()) {
-            return Error{QStringLiteral("audit_error"),
-                         QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed: install it (Debian: "
-                                        "libqt6sql6-sqlite) to keep an audit log")};
-        }
-    }
+    if (auto connected = connectDatabase(false); !connected)
+        return connected.error();
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
-    db.setDatabaseName(m_path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_busyTimeoutMs));
-    if (!db.open())
-        return sqlError(QStringLiteral("open it"), db.lastError());
 
     auto fail = [&db](Error error) {
         db.close();
@@ -580,6 +615,36 @@ Result<int> AuditLog::applyRetention(int days)
     if (days <= 0)
         return 0;
     return purgeBefore(QDateTime::currentDateTimeUtc().addDays(-days), QStringLiteral("retention"));
+}
+
+Result<std::optional<QString>> AuditLog::metaValue(const QString &key)
+{
+    if (auto opened = ensureOpen(); !opened)
+        return opened.error();
+    QSqlQuery query(QSqlDatabase::database(m_connection, false));
+    query.prepare(QStringLiteral("SELECT value FROM meta WHERE key = ?"));
+    query.addBindValue(key);
+    if (!query.exec())
+        return sqlError(QStringLiteral("read a setting"), query.lastError());
+    if (!query.next()) {
+        if (query.lastError().isValid())
+            return sqlError(QStringLiteral("read a setting"), query.lastError());
+        return std::optional<QString>();
+    }
+    return std::optional<QString>(query.value(0).toString());
+}
+
+Result<void> AuditLog::setMetaValue(const QString &key, const QString &value)
+{
+    if (auto opened = ensureOpen(); !opened)
+        return opened.error();
+    QSqlQuery query(QSqlDatabase::database(m_connection, false));
+    query.prepare(QStringLiteral("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"));
+    query.addBindValue(text(key));
+    query.addBindValue(text(value));
+    if (!query.exec())
+        return sqlError(QStringLiteral("write a setting"), query.lastError());
+    return {};
 }
 
 Result<QList<AuditRow>> AuditLog::query(const AuditFilter &filter)

@@ -34,7 +34,7 @@ struct VerifyReport {
 };
 
 // The tamper-evident audit log in `audit.db` (DESIGN.md "Audit"): one SQLite database holding the
-// hash-chained `audit` table and the `alerts` table. See audit/auditchain.h for the chain.
+// hash-chained `audit` table, the `alerts` table and the `meta` bookkeeping table. See audit/auditchain.h for the chain.
 //
 // Any number of AuditLog instances, in any number of processes, may use one file at once: every
 // write runs in its own `BEGIN IMMEDIATE` transaction (WAL, synchronous=NORMAL), so the chain stays
@@ -49,7 +49,7 @@ class AuditLog {
 public:
     static constexpr int kDefaultBusyTimeoutMs = 5000;
     // The schema this build writes (PRAGMA user_version). Older files are migrated on open().
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     explicit AuditLog(const QString &databasePath, int busyTimeoutMs = kDefaultBusyTimeoutMs);
     ~AuditLog();
@@ -60,6 +60,10 @@ public:
     // tightening an existing file to 0600, switching to WAL and creating or migrating the schema.
     // Calls below open the database first when it is not open yet.
     Result<void> open();
+    // Opens an existing database for reading only (`keyward doctor`): nothing is created, tightened,
+    // switched to WAL or migrated, and every write fails. A file of an older schema can be read and
+    // verified; a missing file, or one newer than this build or not a Keyward audit log, is an error.
+    Result<void> openReadOnly();
     bool isOpen() const;
     QString path() const { return m_path; }
 
@@ -85,11 +89,18 @@ public:
     // purgeBefore(now - days, "retention"). `days` <= 0 keeps everything and returns 0.
     Result<int> applyRetention(int days);
 
+    // The `meta` table: key/value bookkeeping outside the chain (e.g. when retention last ran;
+    // see audit/retention.h). Nothing here is hashed or verified. A missing key gives nullopt.
+    Result<std::optional<QString>> metaValue(const QString &key);
+    // Sets `key` to `value`, replacing what was there, in one committed statement.
+    Result<void> setMetaValue(const QString &key, const QString &value);
+
     // The rows matching `filter`, ordered by seq (oldest first).
     Result<QList<AuditRow>> query(const AuditFilter &filter);
 
 private:
     Result<void> ensureOpen();
+    Result<void> connectDatabase(bool readOnly);
     Result<void> checkSchema();
     Result<void> migrate();
     Result<void> exec(const QString &sql, const QString &doing);

@@ -14,6 +14,7 @@ inline constexpr const char *kSecretService = "secret-service";
 inline constexpr const char *kKeychain = "keychain";
 inline constexpr const char *kHome = "home";
 inline constexpr const char *kConfig = "config";
+inline constexpr const char *kAudit = "audit";
 
 // A session bus can be found and connected to. Never autolaunches one: without
 // DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR/bus it fails without trying.
@@ -27,8 +28,14 @@ QObject *startSecretService(std::chrono::milliseconds callTimeout, std::function
 // The home (or default) directories and files are the user's own with modes 0700 / 0600.
 DoctorCheck home(const KeywardHome &home);
 
-// config.json is missing (fine) or passes parseConfigText().
+// config.json is missing (fine) or passes the full schema (parseConfigText(), then
+// configFromJson(): the error names the JSON pointer of the offending value).
 DoctorCheck config(const KeywardHome &home);
+
+// audit.db is missing or empty (fine: no audit yet), or opens read-only and its hash chain
+// verifies (AuditLog::verify). A broken chain fails naming the first bad seq; a damaged file or
+// one that is not a Keyward audit log fails with how to move it aside. Never writes the file.
+DoctorCheck audit(const KeywardHome &home);
 
 // `path` as a shell word (single-quoted when it holds anything but safe characters).
 QString shellQuote(const QString &path);

@@ -67,7 +67,7 @@ nlohmann::json DoctorReport::toJson() const
 
 QStringList Doctor::allCheckNames()
 {
-    return {name(kDbusSession), name(kSecretService), name(kKeychain), name(kHome), name(kConfig)};
+    return {name(kDbusSession), name(kSecretService), name(kKeychain), name(kHome), name(kConfig), name(kAudit)};
 }
 
 Doctor::Doctor(const KeywardHome &home, SecretStore &store, Options options, QObject *parent)
@@ -152,6 +152,8 @@ void Doctor::runNext()
             record(home(m_home));
         } else if (check == name(kConfig)) {
             record(config(m_home));
+        } else if (check == name(kAudit)) {
+            record(audit(m_home));
         }
     }
     if (m_running.isEmpty() && m_next >= m_plan.size())

@@ -47,7 +47,8 @@ struct DoctorReport {
 //   secret-service  org.freedesktop.secrets answers, has a `default` keyring, and it is unlocked
 //   keychain        a real write/read/remove round trip of `doctor/probe` through the SecretStore
 //   home            KEYWARD_HOME (or the default dirs) is the user's own, dirs 0700, files 0600
-//   config          config.json parses and has the right outline (see parseConfigText())
+//   config          config.json parses and follows the full schema (see configjson.h)
+//   audit           audit.db, when there is one, opens read-only and its hash chain verifies
 // The checks run in that order. `keychain` runs only when the D-Bus checks that ran passed; it is
 // reported failed as skipped otherwise. On systems without D-Bus the D-Bus checks pass as not
 // applicable.

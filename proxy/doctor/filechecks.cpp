@@ -1,6 +1,7 @@
 #include "doctor/checks.h"
 
 #include "config/configfile.h"
+#include "config/configjson.h"
 
 #include <QDir>
 #include <QFile>
@@ -65,6 +66,12 @@ struct Findings {
 
 #endif
 
+// "1 service", "2 services".
+QString counted(std::size_t n, const char *noun)
+{
+    return QStringLiteral("%1 %2%3").arg(n).arg(QLatin1String(noun), n == 1 ? QString() : QStringLiteral("s"));
+}
+
 } // namespace
 
 QString shellQuote(const QString &path)
@@ -124,8 +131,22 @@ DoctorCheck config(const KeywardHome &home)
     const Result<nlohmann::json> parsed = parseConfigText(file.readAll());
     if (parsed) {
         const long long version = parsed->at("version").get<long long>();
-        if (version == kConfigVersion)
-            return DoctorCheck::pass(kConfigName, QStringLiteral("%1 is valid (version %2)").arg(path).arg(version));
+        if (version == kConfigVersion) {
+            const Result<Config> loaded = configFromJson(*parsed);
+            if (loaded) {
+                return DoctorCheck::pass(kConfigName, QStringLiteral("%1 is valid (version %2): %3, %4")
+                                                          .arg(path)
+                                                          .arg(version)
+                                                          .arg(counted(loaded->services.size(), "service"),
+                                                               counted(loaded->agents.size(), "agent")));
+            }
+            const QString backup = path + QStringLiteral(".bak");
+            return DoctorCheck::fail(
+                kConfigName, QStringLiteral("%1: %2").arg(path, loaded.error().message),
+                QStringLiteral("edit the file to match the documented format, or restore config.json.bak%1")
+                    .arg(QFileInfo::exists(backup) ? QStringLiteral(" (cp %1 %2)").arg(shellQuote(backup), shellQuote(path))
+                                                   : QString()));
+        }
         return DoctorCheck::fail(kConfigName,
                                  QStringLiteral("%1: /version is %2, but this Keyward reads version %3")
                                      .arg(path)

@@ -1,7 +1,9 @@
-// Doctor: the home, config and keychain checks against temporary homes and the in-memory
+// Doctor: the home, config, audit and keychain checks against temporary homes and the in-memory
 // FakeSecretStore (failures, hangs and tampering injected), the skip logic without a D-Bus
 // session, the time limits, and the JSON shape of the report.
 
+#include "audit/auditlog.h"
+#include "audit/changerecorder.h"
 #include "core/keywardhome.h"
 #include "doctor/doctor.h"
 #include "support/fakesecretstore.h"
@@ -9,7 +11,10 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -103,6 +108,10 @@ private Q_SLOTS:
     void configIsCheckedForSyntaxAndOutline_data();
     void configIsCheckedForSyntaxAndOutline();
     void configSyntaxErrorNeverQuotesTheFile();
+    void configSchemaErrorNamesThePointerNeverTheValue();
+    void auditIsVerified_data();
+    void auditIsVerified();
+    void auditCheckNeverWritesTheFile();
     void keychainRoundTripPassesAndLeavesNoEntry();
     void keychainFailureIsReportedWithTheStoresMessage_data();
     void keychainFailureIsReportedWithTheStoresMessage();
@@ -263,6 +272,23 @@ void TestDoctor::configIsCheckedForSyntaxAndOutline_data()
         << QByteArray(R"({"version": "1"})") << false << QStringLiteral("/version must be a whole number") << edit;
     QTest::newRow("an array is not a config")
         << QByteArray(R"([{"version": 1}])") << false << QStringLiteral("must be a JSON object") << edit;
+    QTest::newRow("a full service passes")
+        << QByteArray(R"({"version": 1, "services": {"github": {"baseUrl": "https://api.github.com",
+                         "auth": {"type": "bearer"}}}})")
+        << true << QStringLiteral("is valid (version 1): 1 service, 0 agents") << QString();
+    QTest::newRow("schema error inside a service reports its pointer")
+        << QByteArray(R"({"version": 1, "services": {"x": {"baseUrl": "https://x.io", "auth": {"type": "token"}}}})")
+        << false << QStringLiteral("/services/x/auth/type: expected one of bearer, basic, header, query") << edit;
+    QTest::newRow("unknown key inside a service reports its pointer")
+        << QByteArray(R"({"version": 1, "services": {"x": {"baseUrl": "https://x.io", "auth": {"type": "bearer"},
+                         "secret": "x"}}})")
+        << false << QStringLiteral("/services/x/secret") << edit;
+    QTest::newRow("plain http base URL is refused")
+        << QByteArray(R"({"version": 1, "services": {"x": {"baseUrl": "http://x.io", "auth": {"type": "bearer"}}}})")
+        << false << QStringLiteral("/services/x/baseUrl") << edit;
+    QTest::newRow("wrong settings type reports its pointer")
+        << QByteArray(R"({"version": 1, "settings": {"retentionDays": "ninety"}})") << false
+        << QStringLiteral("/settings/retentionDays") << edit;
 }
 
 void TestDoctor::configIsCheckedForSyntaxAndOutline()
@@ -304,6 +330,129 @@ void TestDoctor::configSyntaxErrorNeverQuotesTheFile()
     QVERIFY2(check.message.contains(QLatin1String("line 1, column 38")), qPrintable(check.message));
     QVERIFY2(check.message.contains(QLatin1String("control character")), qPrintable(check.message));
     QVERIFY2(!check.message.contains(QLatin1String("sk-live")), "the message quotes the file");
+}
+
+void TestDoctor::configSchemaErrorNamesThePointerNeverTheValue()
+{
+    TempHome temp;
+    const KeywardHome home = KeywardHome::atDirectory(temp.path());
+    // A key pasted into a field that expects something else, with a backup to restore.
+    QVERIFY(writeFile(home.configFile(), R"({"version": 1, "settings": {"secretStore": "sk-live-9f8e7d6c"}})", kPrivateFile));
+    QVERIFY(writeFile(home.configFile() + QStringLiteral(".bak"), R"({"version": 1})", kPrivateFile));
+    FakeSecretStore store;
+    const auto report = runDoctor(home, store, onlyChecks({QStringLiteral("config")}));
+    QVERIFY(report);
+    const DoctorCheck &check = report->checks.first();
+    QVERIFY(!check.ok);
+    QVERIFY2(check.message.contains(QLatin1String("/settings/secretStore")), qPrintable(check.message));
+    QVERIFY2(!check.message.contains(QLatin1String("sk-live")), "the message quotes the file");
+    QCOMPARE(check.fix, QStringLiteral("edit the file to match the documented format, or restore config.json.bak (cp %1 %2)")
+                            .arg(home.configFile() + QStringLiteral(".bak"), home.configFile()));
+}
+
+void TestDoctor::auditIsVerified_data()
+{
+    QTest::addColumn<QString>("setup"); // what is done to audit.db after three rows were written
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QString>("expected");    // in the message
+    QTest::addColumn<QString>("expectedFix"); // in the fix
+
+    QTest::newRow("missing audit is fine") << QStringLiteral("none") << true << QStringLiteral("no audit yet") << QString();
+    QTest::newRow("empty file is fine") << QStringLiteral("empty") << true << QStringLiteral("no audit yet") << QString();
+    QTest::newRow("intact chain passes") << QStringLiteral("rows") << true
+                                         << QStringLiteral("the hash chain of 3 rows verifies (seq 1 to 3)") << QString();
+    QTest::newRow("altered row fails naming its seq")
+        << QStringLiteral("UPDATE audit SET path = '/admin' WHERE seq = 2") << false
+        << QStringLiteral("the hash chain is broken at seq 2: its hash does not match") << QStringLiteral("keyward log verify");
+    QTest::newRow("deleted row fails naming the next seq")
+        << QStringLiteral("DELETE FROM audit WHERE seq = 2") << false << QStringLiteral("broken at seq 3")
+        << QStringLiteral(".broken");
+    QTest::newRow("not a database fails with how to move it aside")
+        << QStringLiteral("garbage") << false << QStringLiteral("damaged or not a SQLite database")
+        << QStringLiteral("stop every Keyward process, then move the file aside");
+    QTest::newRow("newer schema asks for an upgrade")
+        << QStringLiteral("PRAGMA user_version = 99") << false << QStringLiteral("newer than this Keyward")
+        << QStringLiteral("upgrade Keyward");
+}
+
+void TestDoctor::auditIsVerified()
+{
+    QFETCH(QString, setup);
+    QFETCH(bool, ok);
+    QFETCH(QString, expected);
+    QFETCH(QString, expectedFix);
+
+    TempHome temp;
+    const KeywardHome home = KeywardHome::atDirectory(temp.path());
+    const QString path = home.auditDatabase();
+    if (setup == QLatin1String("empty")) {
+        QVERIFY(writeFile(path, QByteArray(), kPrivateFile));
+    } else if (setup == QLatin1String("garbage")) {
+        QVERIFY(writeFile(path, QByteArray("not a database\n").repeated(100), kPrivateFile));
+    } else if (setup != QLatin1String("none")) {
+        {
+            keyward::AuditLog audit(path);
+            for (int i = 0; i < 3; ++i)
+                QVERIFY(keyward::recordChange(audit, QStringLiteral("service enable"), QStringLiteral("s%1").arg(i),
+                                              QStringLiteral("enabled")));
+        }
+        if (setup != QLatin1String("rows")) {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tamper"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QVERIFY(QSqlQuery(db).exec(setup));
+            db.close();
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(QStringLiteral("tamper"));
+        }
+    }
+
+    FakeSecretStore store;
+    const auto report = runDoctor(home, store, onlyChecks({QStringLiteral("audit")}));
+    QVERIFY(report);
+    QCOMPARE(report->checks.size(), 1);
+    const DoctorCheck &check = report->checks.first();
+    QCOMPARE(check.name, QStringLiteral("audit"));
+    QVERIFY2(check.ok == ok, qPrintable(check.message));
+    QVERIFY2(check.message.contains(expected), qPrintable(check.message));
+    if (ok)
+        QVERIFY(check.fix.isEmpty());
+    else
+        QVERIFY2(check.fix.contains(expectedFix), qPrintable(check.fix));
+    QCOMPARE(QFileInfo::exists(path), setup != QLatin1String("none"));
+}
+
+void TestDoctor::auditCheckNeverWritesTheFile()
+{
+    TempHome temp;
+    const KeywardHome home = KeywardHome::atDirectory(temp.path());
+    const QString path = home.auditDatabase();
+    {
+        keyward::AuditLog audit(path);
+        QVERIFY(keyward::recordChange(audit, QStringLiteral("service add"), QStringLiteral("x"), QStringLiteral("added")));
+    }
+    // Make it a schema-1 file, as an older Keyward left it: the doctor must not migrate it.
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("downgrade"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QVERIFY(QSqlQuery(db).exec(QStringLiteral("DROP TABLE meta")));
+        QVERIFY(QSqlQuery(db).exec(QStringLiteral("PRAGMA user_version = 1")));
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("downgrade"));
+    }
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray before = file.readAll();
+    file.close();
+
+    FakeSecretStore store;
+    const auto report = runDoctor(home, store, onlyChecks({QStringLiteral("audit")}));
+    QVERIFY(report);
+    QVERIFY2(report->checks.first().ok, qPrintable(report->checks.first().message));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(file.readAll() == before);
 }
 
 void TestDoctor::keychainRoundTripPassesAndLeavesNoEntry()
@@ -441,7 +590,7 @@ void TestDoctor::withoutSessionBusTheKeychainIsSkippedWithoutTouchingIt()
         names.append(check.name);
     QCOMPARE(names, Doctor::allCheckNames());
     QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("keychain"),
-                                 QStringLiteral("home"), QStringLiteral("config")}));
+                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit")}));
 
 #if defined(Q_OS_LINUX)
     QVERIFY(!report->ok());
@@ -463,6 +612,7 @@ void TestDoctor::withoutSessionBusTheKeychainIsSkippedWithoutTouchingIt()
 #endif
     QVERIFY(report->checks.at(3).ok);
     QVERIFY(report->checks.at(4).ok);
+    QVERIFY(report->checks.at(5).ok);
 }
 
 void TestDoctor::overallTimeoutFailsTheRunningCheckAndStillRunsInstantOnes()

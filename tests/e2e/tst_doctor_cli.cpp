@@ -1,8 +1,11 @@
 // `keyward doctor` as a user runs it: without any D-Bus session (fails fast with a fix, never
 // hangs), in the real session of the README's test command (everything passes on a clean home),
 // with a broken config.json, and against a private session bus whose Secret Service is missing,
-// has no default keyring, is locked, or never answers the keychain's calls.
+// has no default keyring, is locked, or never answers the keychain's calls; and with an audit.db
+// whose hash chain was tampered with.
 
+#include "audit/auditlog.h"
+#include "audit/changerecorder.h"
 #include "core/keywardhome.h"
 #include "support/temphome.h"
 
@@ -17,6 +20,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -242,6 +247,7 @@ private Q_SLOTS:
     void withoutSessionBusDoctorFailsFastWithAFix();
     void inTheRealSessionEveryCheckPassesOnACleanHome();
     void brokenConfigIsReportedWithLineAndColumn();
+    void brokenAuditChainIsReportedWithItsSeq();
     void argumentsAreAUsageError();
     void secretServiceProblemsAreReportedNotHungOn_data();
     void secretServiceProblemsAreReportedNotHungOn();
@@ -269,7 +275,7 @@ void TestDoctorCli::withoutSessionBusDoctorFailsFastWithAFix()
     std::vector<std::string> names;
     for (const auto &check : report.at("checks"))
         names.push_back(check.at("name").get<std::string>());
-    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "keychain", "home", "config"}));
+    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "keychain", "home", "config", "audit"}));
 
     const nlohmann::json *bus = checkNamed(report, "dbus-session");
     QVERIFY(bus);
@@ -280,6 +286,7 @@ void TestDoctorCli::withoutSessionBusDoctorFailsFastWithAFix()
     QCOMPARE(checkNamed(report, "keychain")->at("ok"), nlohmann::json(false));
     QCOMPARE(checkNamed(report, "home")->at("ok"), nlohmann::json(true));
     QCOMPARE(checkNamed(report, "config")->at("ok"), nlohmann::json(true));
+    QCOMPARE(checkNamed(report, "audit")->at("ok"), nlohmann::json(true));
 }
 
 void TestDoctorCli::inTheRealSessionEveryCheckPassesOnACleanHome()
@@ -292,7 +299,7 @@ void TestDoctorCli::inTheRealSessionEveryCheckPassesOnACleanHome()
     QVERIFY2(run.finished, describe(run).constData());
     const nlohmann::json report = singleJsonLine(run.out);
     QVERIFY2(report.is_object(), describe(run).constData());
-    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "config"}) {
+    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "config", "audit"}) {
         const nlohmann::json *check = checkNamed(report, name);
         QVERIFY2(check, name);
         QVERIFY2(check->at("ok").get<bool>(), qPrintable(QStringLiteral("%1: %2 / fix: %3").arg(QLatin1String(name), messageOf(check), fixOf(check))));
@@ -333,11 +340,46 @@ void TestDoctorCli::brokenConfigIsReportedWithLineAndColumn()
     QVERIFY(failed + 1 < lines.size());
     QCOMPARE(lines.at(failed + 1), QStringLiteral("     fix: correct the file, or restore config.json.bak"));
     // Everything else passes, so the exit code is the config's doing; each on one "ok" line.
-    for (const char *name : {"dbus-session", "secret-service", "keychain", "home"}) {
+    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "audit"}) {
         const QRegularExpression okLine(QStringLiteral("^ok   %1 +\\S.*").arg(QLatin1String(name)));
         QVERIFY2(lines.indexOf(okLine) >= 0, describe(run).constData());
     }
-    QCOMPARE(lines.size(), 6);
+    QCOMPARE(lines.size(), 7);
+}
+
+void TestDoctorCli::brokenAuditChainIsReportedWithItsSeq()
+{
+    QVERIFY2(haveRealSession(), kNeedsRealSession);
+    TempHome home;
+    const QString path = KeywardHome::atDirectory(home.path()).auditDatabase();
+    {
+        keyward::AuditLog audit(path);
+        for (int i = 0; i < 4; ++i)
+            QVERIFY(keyward::recordChange(audit, QStringLiteral("service disable"), QStringLiteral("svc"),
+                                          QStringLiteral("disabled")));
+    }
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tamper"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QVERIFY(QSqlQuery(db).exec(QStringLiteral("UPDATE audit SET reason = 'enabled' WHERE seq = 3")));
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("tamper"));
+    }
+
+    const Run run = runKeyward({QStringLiteral("doctor"), QStringLiteral("--json")}, realEnvironment(home.path()));
+    QVERIFY2(run.finished, describe(run).constData());
+    QVERIFY2(run.exitCode == 1, describe(run).constData());
+    const nlohmann::json report = singleJsonLine(run.out);
+    const nlohmann::json *audit = checkNamed(report, "audit");
+    QVERIFY2(audit, describe(run).constData());
+    QCOMPARE(audit->at("ok"), nlohmann::json(false));
+    QVERIFY2(messageOf(audit).contains(QLatin1String("broken at seq 3")), qPrintable(messageOf(audit)));
+    QVERIFY2(fixOf(audit).contains(QLatin1String("keyward log verify")), qPrintable(fixOf(audit)));
+    QVERIFY2(fixOf(audit).contains(QStringLiteral("mv %1 %1.broken").arg(path)), qPrintable(fixOf(audit)));
+    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "config"})
+        QVERIFY2(checkNamed(report, name)->at("ok").get<bool>(), name);
 }
 
 void TestDoctorCli::argumentsAreAUsageError()
@@ -429,6 +471,7 @@ void TestDoctorCli::secretServiceProblemsAreReportedNotHungOn()
     }
     QCOMPARE(checkNamed(report, "home")->at("ok"), nlohmann::json(true));
     QCOMPARE(checkNamed(report, "config")->at("ok"), nlohmann::json(true));
+    QCOMPARE(checkNamed(report, "audit")->at("ok"), nlohmann::json(true));
 }
 
 QTEST_GUILESS_MAIN(TestDoctorCli)

@@ -255,16 +255,70 @@ private Q_SLOTS:
 
         run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")});
         const QList<json> lines = jsonLines(run.out);
-        QCOMPARE(seqs(lines), (QList<qint64>{2, 3, 4}));
+        // The anchor replaces the removed rows; the purge itself is a change row at the end.
+        QCOMPARE(seqs(lines), (QList<qint64>{2, 3, 4, 5}));
         QCOMPARE(lines.first()["decision"], json("anchor"));
         QCOMPARE(QString::fromStdString(lines.first()["prev_hash"].get<std::string>()), seeded.at(1).hash);
         QVERIFY(QString::fromStdString(lines.first()["reason"].get<std::string>())
                     .startsWith(QStringLiteral("purged 2 rows before ")));
+        QCOMPARE(lines.last()["decision"], json("change"));
+        QCOMPARE(lines.last()["method"], json("log purge"));
+        QCOMPARE(lines.last()["path"], json("audit"));
+        QCOMPARE(lines.last()["agent"], json("cli"));
+        QVERIFY(QString::fromStdString(lines.last()["reason"].get<std::string>())
+                    .startsWith(QStringLiteral("removed 2 rows before ")));
 
+        // Nothing old enough: nothing changes, not even a change row.
         run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"),
                                 QStringLiteral("2020-01-01T00:00:00Z"), QStringLiteral("--json")});
         QCOMPARE(run.exitCode, 0);
         QCOMPARE(json::parse(run.out.toStdString(), nullptr, false)["removed"], json(0));
+        QCOMPARE(jsonLines(runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")}).out).size(), 4);
+    }
+
+    void purgeOfEveryRowKeepsTheChain()
+    {
+        TempHome home;
+        seed(home);
+        Run run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"),
+                                    QStringLiteral("2999-01-01T00:00:00Z")});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const QList<json> lines = jsonLines(runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")}).out);
+        QCOMPARE(seqs(lines), (QList<qint64>{4, 5}));
+        QCOMPARE(lines.at(0)["decision"], json("anchor"));
+        QCOMPARE(lines.at(1)["decision"], json("change"));
+        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    }
+
+    void purgeAppliesTheDailyRetentionFirst()
+    {
+        TempHome home;
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        {
+            AuditLog audit(auditPath(home));
+            QVERIFY(audit.append(row(QStringLiteral("a"), QStringLiteral("s"), QStringLiteral("allowed"), now.addDays(-40))));
+            QVERIFY(audit.append(row(QStringLiteral("a"), QStringLiteral("s"), QStringLiteral("allowed"), now.addDays(-20))));
+            QVERIFY(audit.append(row(QStringLiteral("a"), QStringLiteral("s"), QStringLiteral("allowed"), now.addSecs(-60))));
+        }
+        QFile config(home.filePath(QStringLiteral("config.json")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write(R"({"version": 1, "settings": {"retentionDays": 30}})");
+        config.close();
+
+        Run run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"),
+                                    QStringLiteral("10d"), QStringLiteral("--json")});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        // Retention (30 days) took the -40d row already; the purge itself only the -20d one.
+        QCOMPARE(json::parse(run.out.toStdString(), nullptr, false)["removed"], json(1));
+        const QList<json> lines = jsonLines(runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")}).out);
+        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines.at(0)["decision"], json("anchor"));
+        QCOMPARE(lines.at(0)["method"], json("log purge"));
+        QVERIFY2(QString::fromStdString(lines.at(0)["reason"].get<std::string>()).startsWith(QStringLiteral("purged 1 rows")),
+                 lines.at(0).dump().c_str());
+        QCOMPARE(lines.at(2)["method"], json("log purge"));
+        QVERIFY(runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")}).exitCode == 0);
     }
 
     void badFlagsAreUsageErrors_data()

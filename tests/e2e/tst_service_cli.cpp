@@ -1,13 +1,14 @@
 // End to end: the built `keyward service ...` against a throwaway KEYWARD_HOME and the real
 // keychain of the session (ctest runs this inside dbus-run-session with an unlocked
 // gnome-keyring). The secret goes in on stdin and must never come out: not on stdout or stderr,
-// not in any file under KEYWARD_HOME.
+// not in any file under KEYWARD_HOME. Every change shows in `keyward log` as a `change` row.
 
 #include "core/keywardhome.h"
 #include "support/temphome.h"
 
 #include <nlohmann/json.hpp>
 
+#include <QDir>
 #include <QDirIterator>
 #include <QLockFile>
 #include <QProcess>
@@ -40,11 +41,17 @@ class TestServiceCli : public QObject {
 
     Run keyward(const keyward::test::TempHome &home, const QStringList &args, const QByteArray &input = {})
     {
+        return run(home, QStringList{QStringLiteral("service")} + args, input);
+    }
+
+    // `keyward ARGS...` (any command) on `home`.
+    Run run(const keyward::test::TempHome &home, const QStringList &args, const QByteArray &input = {})
+    {
         QProcess process;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("KEYWARD_HOME"), home.path());
         process.setProcessEnvironment(env);
-        process.start(QStringLiteral(KEYWARD_BINARY), QStringList{QStringLiteral("service")} + args);
+        process.start(QStringLiteral(KEYWARD_BINARY), args);
         Run run;
         if (!process.waitForStarted(10000))
             return run;
@@ -183,7 +190,76 @@ private Q_SLOTS:
         QCOMPARE(list.exitCode, 0);
         QVERIFY(list.out.isEmpty());
 
+        // Every change is in the audit log as a `change` row, in order, and the chain verifies.
+        Run log = run(home, {QStringLiteral("log"), QStringLiteral("--json")});
+        QVERIFY2(log.exitCode == 0, log.err.constData());
+        const QList<QByteArray> rows = log.out.trimmed().split('\n');
+        const QList<QPair<QString, QString>> expected = {
+            {QStringLiteral("service add"), QStringLiteral("added with base URL https://api.example.com/v1, auth header X-Api-Key")},
+            {QStringLiteral("service disable"), QStringLiteral("disabled")},
+            {QStringLiteral("service enable"), QStringLiteral("enabled")},
+            {QStringLiteral("service rotate"), QStringLiteral("secret replaced")},
+            {QStringLiteral("service remove"), QStringLiteral("removed with its secret")},
+        };
+        QCOMPARE(rows.size(), expected.size());
+        for (qsizetype i = 0; i < rows.size(); ++i) {
+            const json row = json::parse(rows.at(i).toStdString());
+            QCOMPARE(row["decision"], json("change"));
+            QCOMPARE(QString::fromStdString(row["method"].get<std::string>()), expected.at(i).first);
+            QCOMPARE(row["path"], json("github"));
+            QCOMPARE(row["service"], json("github"));
+            QCOMPARE(row["agent"], json("cli"));
+            QCOMPARE(row["client"], json("keyward-cli"));
+            const QString reason = QString::fromStdString(row["reason"].get<std::string>());
+            QVERIFY2(reason.startsWith(expected.at(i).second), qPrintable(reason));
+        }
+        Run verify = run(home, {QStringLiteral("log"), QStringLiteral("verify")});
+        QVERIFY2(verify.exitCode == 0, verify.out.constData());
+        QVERIFY2(verify.out.startsWith("ok: 5 rows"), verify.out.constData());
+        verifyNoFileHolds(home, secret);
+        verifyNoFileHolds(home, rotated);
+
         QVERIFY2(!m_printed.contains(secret) && !m_printed.contains(rotated), "a secret was printed");
+        QVERIFY(!m_printed.contains("kw-canary"));
+    }
+
+    void noOpEnableRecordsNoChange()
+    {
+        keyward::test::TempHome home;
+        QCOMPARE(keyward(home, addArgs(QStringLiteral("quiet")), "kw-canary-quiet\n").exitCode, 0);
+        Run enable = keyward(home, {QStringLiteral("enable"), QStringLiteral("quiet")});
+        QCOMPARE(enable.exitCode, 0);
+        QVERIFY2(enable.err.contains("already enabled"), enable.err.constData());
+        Run log = run(home, {QStringLiteral("log"), QStringLiteral("--json"), QStringLiteral("--decision"), QStringLiteral("change")});
+        QCOMPARE(log.out.trimmed().split('\n').size(), 1);
+        QCOMPARE(keyward(home, {QStringLiteral("remove"), QStringLiteral("quiet")}).exitCode, 0);
+    }
+
+    void unrecordedChangeFailsButSaysItHappened()
+    {
+        keyward::test::TempHome home;
+        m_printed.clear();
+        // audit.db cannot be opened: a directory stands where the file goes.
+        QVERIFY(QDir(home.path()).mkdir(QStringLiteral("audit.db")));
+        Run add = keyward(home, addArgs(QStringLiteral("unaudited")) << QStringLiteral("--json"), "kw-canary-unaudited\n");
+        QCOMPARE(add.exitCode, 1);
+        const json error = json::parse(add.out.toStdString());
+        QCOMPARE(error["error"]["code"], json("audit_error"));
+        const QString message = QString::fromStdString(error["error"]["message"].get<std::string>());
+        QVERIFY2(message.startsWith(QStringLiteral("Added service 'unaudited' and stored its secret, but the change could "
+                                                   "not be recorded in the audit log: ")),
+                 qPrintable(message));
+        // The change itself stands.
+        Run list = keyward(home, {QStringLiteral("list"), QStringLiteral("--json")});
+        QVERIFY(list.out.contains("\"unaudited\""));
+
+        Run disable = keyward(home, {QStringLiteral("disable"), QStringLiteral("unaudited")});
+        QCOMPARE(disable.exitCode, 1);
+        QVERIFY2(disable.err.contains("Service 'unaudited' is now disabled, but the change could not be recorded"),
+                 disable.err.constData());
+
+        QVERIFY(QDir(home.filePath(QStringLiteral("audit.db"))).removeRecursively());
+        QCOMPARE(keyward(home, {QStringLiteral("remove"), QStringLiteral("unaudited")}).exitCode, 0);
         QVERIFY(!m_printed.contains("kw-canary"));
     }
 

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "cli/output.h"
+
+#include "config/config.h"
+#include "core/keywardhome.h"
+#include "core/result.h"
+#include "secrets/secretstore.h"
+
+#include <QString>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+// What the admin commands (service, log purge, reset, ...) share while they act directly on a
+// home (no owner process yet): the secret store, its calls run to completion, the audit of their
+// changes and the daily retention.
+namespace keyward::cli {
+
+// The keychain calls' timeout of DESIGN.md (10 s).
+inline constexpr int kKeychainTimeoutMs = 10000;
+
+// The SecretStore of the admin commands: the OS keychain under this home's service name with the
+// 10 s timeout. The one place that picks the implementation; the encrypted file store is refused
+// with a keychain_error until it exists.
+Result<std::unique_ptr<SecretStore>> makeSecretStore(const KeywardHome &home, const Config &config);
+
+// Runs one asynchronous SecretStore call to completion in a local event loop. A store that breaks
+// its contract and never answers gives a keychain_error after its timeout plus a margin.
+Result<void> runStoreCall(const std::function<void(SecretStore::DoneCallback)> &call);
+
+// The start of an admin command: applies settings.retentionDays to the home's audit.db when it is
+// due (RetentionPolicy: at most once a day). Does nothing when there is no audit.db yet. A failure
+// is printed on stderr as a warning and never stops the command.
+void applyRetentionIfDue(const KeywardHome &home, const Config &config, const Output &out);
+
+// Records one admin change in the home's audit.db (recordChange(): agent "cli", client
+// keyward-cli); call it right after the change succeeded. Returns nullopt when recorded. When
+// recording fails it reports, as an audit_error, `done` (a sentence saying what already happened,
+// e.g. "Removed service 'x' and its secret") followed by why it is not in the audit log, and
+// returns ExitFailure for the command to exit with.
+std::optional<int> recordAdminChange(const KeywardHome &home, const Output &out, const QString &command,
+                                     const QString &target, const QString &whatChanged, const QString &done,
+                                     const QString &service = QString());
+
+} // namespace keyward::cli
