@@ -1,62 +1,54 @@
-// keyward_bench: throughput of Keyward's hot paths as ratios against a baseline measured in the
-// same run on the same machine. A ratio near 1 means Keyward adds little over the baseline.
+// keyward_bench: Keyward's hot paths as ratios against a baseline measured in the same run on the
+// same machine. A ratio near 1 means Keyward adds little over the baseline.
 //
-//   ping round trip through McpSession   vs   nlohmann parse + dump of the same bytes
+//   mcp_ping   ping round trip through McpSession   vs  nlohmann parse + dump of the same bytes
+//   redactor   Redactor on a 10 MiB body            vs  QByteArray::replace of the raw secret
+//   execute    `keyward mcp` execute over HTTPS     vs  QNetworkAccessManager GETs of the same URL
+//              (needs the keychain: run it through tests/bench/run.sh)
 //
-// Usage: keyward_bench [iterations]   (default 200000)
+// Usage: keyward_bench [mcp_ping|redactor|execute|all]...   (default all; `all` skips execute when
+// there is no D-Bus session)
 
-#include "mcp/jsonrpc.h"
-#include "mcp/mcpsession.h"
-#include "mcp/unavailabletools.h"
+#include "bench.h"
 
 #include <QCoreApplication>
+#include <QStringList>
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-
-namespace {
-
-template <typename F>
-double secondsFor(int iterations, F &&body)
-{
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < iterations; ++i)
-        body(i);
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-} // namespace
 
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     spdlog::set_level(spdlog::level::warn);
-    const int iterations = argc > 1 ? std::atoi(argv[1]) : 200000;
-    if (iterations <= 0) {
-        std::fprintf(stderr, "keyward_bench: iterations must be a positive number\n");
-        return 2;
+
+    const QStringList known{QStringLiteral("mcp_ping"), QStringLiteral("redactor"), QStringLiteral("execute"),
+                            QStringLiteral("all")};
+    QStringList names = app.arguments().mid(1);
+    if (names.isEmpty())
+        names << QStringLiteral("all");
+    for (const QString &name : names) {
+        if (!known.contains(name)) {
+            std::fprintf(stderr, "usage: keyward_bench [mcp_ping|redactor|execute|all]...\n");
+            return name == QStringLiteral("-h") || name == QStringLiteral("--help") ? 0 : 2;
+        }
     }
+    const bool all = names.contains(QStringLiteral("all"));
+    const auto selected = [&](const char *name) { return all || names.contains(QLatin1String(name)); };
 
-    keyward::mcp::UnavailableTools tools;
-    keyward::mcp::McpSession session(tools, QStringLiteral("bench"));
-    session.receive(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}})",
-                    [](const QByteArray &) {});
-
-    const QByteArray ping = R"({"jsonrpc":"2.0","id":12345,"method":"ping","params":{}})";
-    std::size_t sink = 0;
-
-    const double baseline = secondsFor(iterations, [&](int) {
-        const auto value = nlohmann::json::parse(ping.begin(), ping.end(), nullptr, false);
-        sink += keyward::mcp::serialize(value).size();
-    });
-    const double keyward = secondsFor(iterations, [&](int) {
-        session.receive(ping, [&](const QByteArray &reply) { sink += std::size_t(reply.size()); });
-    });
-
-    std::printf("bench mcp_ping: %d iterations, baseline %.0f msg/s, keyward %.0f msg/s, ratio %.2f (keyward time / baseline time)\n",
-                iterations, iterations / baseline, iterations / keyward, keyward / baseline);
-    return sink > 0 ? 0 : 1;
+    int status = 0;
+    if (selected("mcp_ping") && keyward::bench::runMcpPingBenchmark(200000) == 0)
+        status = 1;
+    if (selected("redactor") && keyward::bench::runRedactorBenchmark(5) == 0)
+        status = 1;
+    if (names.contains(QStringLiteral("execute"))
+        || (all && !qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS"))) {
+        if (keyward::bench::runExecuteBenchmark() != 0)
+            status = 1;
+    } else if (all) {
+        std::printf("bench execute: skipped, no DBUS_SESSION_BUS_ADDRESS (it needs the keychain; run tests/bench/run.sh)\n");
+    }
+    std::fflush(stdout);
+    return status;
 }

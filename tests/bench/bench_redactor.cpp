@@ -4,6 +4,8 @@
 //   Redactor::redact (whole body)        vs   QByteArray::replace(secret, marker)
 //   Redactor::Stream (64 KiB chunks)     vs   the same baseline
 
+#include "bench.h"
+
 #include "upstream/redactor.h"
 
 #include <QByteArray>

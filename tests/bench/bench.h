@@ -1,0 +1,24 @@
+#pragma once
+
+#include <QtGlobal>
+
+#include <cstddef>
+
+// The benchmarks keyward_bench runs, one per file. Each prints one `bench NAME: ...` line per
+// figure, with a ratio against a baseline measured in the same run, and never asserts a timing.
+namespace keyward::bench {
+
+// McpSession ping round trips against nlohmann parse + dump of the same bytes. Returns a checksum
+// (0 means the work did not happen).
+std::size_t runMcpPingBenchmark(int iterations);
+
+// Redactor throughput on a 10 MiB body against QByteArray::replace. Returns a checksum.
+qsizetype runRedactorBenchmark(int rounds);
+
+// `keyward mcp` end to end against a real HTTPS upstream on 127.0.0.1: start time, per-call
+// latency of `execute` against an in-process QNetworkAccessManager, peak RSS. Needs a D-Bus
+// session with an unlocked Secret Service (tests/bench/run.sh). Returns 0, or 1 when it could not
+// run (the reason is printed to stderr).
+int runExecuteBenchmark();
+
+} // namespace keyward::bench
