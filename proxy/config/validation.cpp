@@ -1,5 +1,7 @@
 #include "config/validation.h"
 
+#include "policy/schedule.h"
+
 #include <QRegularExpression>
 #include <QUrl>
 
@@ -249,13 +251,9 @@ Result<Rule> parseRule(RuleAction action, const QString &text)
 
 QString scheduleProblem(const QString &entry)
 {
-    static const QString day = QStringLiteral("(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)");
-    static const QString days = QStringLiteral("%1(?:-%1)?(?:,%1(?:-%1)?)*").arg(day);
-    static const QString time = QStringLiteral("(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)");
-    static const QRegularExpression pattern(QStringLiteral("^(?:%1 )?%2-%2$").arg(days, time));
-    if (!pattern.match(entry).hasMatch())
-        return QStringLiteral("must look like 'Mon-Fri 09:00-18:00' (days optional, 24-hour times)");
-    return {};
+    // One parser for schedules: the gate's (policy/schedule.h).
+    const Result<policy::ScheduleWindow> window = policy::parseScheduleWindow(entry);
+    return window ? QString() : window.error().message;
 }
 
 QString descriptionProblem(const QString &text)
