@@ -27,6 +27,8 @@ const std::map<QString, Subcommand> &subcommands()
                                     keyward::cli::runDoctor}},
         {QStringLiteral("log"), {"show, verify or purge the tamper-evident audit log", keyward::cli::runLog}},
         {QStringLiteral("mcp"), {"serve MCP over stdio (what MCP clients launch)", keyward::cli::runMcp}},
+        {QStringLiteral("policy"), {"set or show a service's policy, or one agent's override of it",
+                                    keyward::cli::runPolicy}},
         {QStringLiteral("reset"), {"remove every secret, the config and the audit of this home (asks first; --yes)",
                                    keyward::cli::runReset}},
         {QStringLiteral("service"), {"add, list, show, remove, rotate, enable or disable the APIs agents may call",

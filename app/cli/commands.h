@@ -9,6 +9,7 @@ namespace keyward::cli {
 int runDoctor(const QStringList &args);
 int runLog(const QStringList &args);
 int runMcp(const QStringList &args);
+int runPolicy(const QStringList &args);
 int runReset(const QStringList &args);
 int runService(const QStringList &args);
 // `keyward service test NAME` (args[0] = "keyward service test").

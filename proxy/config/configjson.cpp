@@ -685,6 +685,26 @@ Result<void> validateConfig(const Config &config)
     }
 }
 
+Result<PolicyOverride> policyOverrideFromJson(const QString &text)
+{
+    const json value = json::parse(text.toStdString(), nullptr, false);
+    if (value.is_discarded())
+        return Error{QString::fromLatin1(config_errors::kInvalid), QStringLiteral("the override is not valid JSON")};
+    try {
+        PolicyOverride result;
+        result.policy = policyFromJson(value, "");
+        validatePolicy(result.policy, AuthConfig{}, "");
+        for (const char *field : {"rules", "rate", "schedule", "requireReason", "agents", "timeoutMs", "maxRequestBytes",
+                                  "maxResponseBytes", "allowHeaders"}) {
+            if (value.contains(field))
+                result.fields << QString::fromLatin1(field);
+        }
+        return result;
+    } catch (const SchemaError &e) {
+        return toError(e);
+    }
+}
+
 Result<Config> loadConfigFile(const QString &path)
 {
     QFile file(path);

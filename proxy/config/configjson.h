@@ -52,6 +52,19 @@ Result<void> validateConfig(const Config &config);
 // Error messages start with the file path.
 Result<Config> loadConfigFile(const QString &path);
 
+// An agent's override object (the text of /services/<s>/agentPolicies/<agent>): the policy fields
+// it holds, read by the same parser as a service's /policy and held to the same value checks
+// (except the credential-header check on allowHeaders, which needs the service's auth and is made
+// by validateConfig()). `fields` lists the keys present, in config.json's names and order (rules,
+// rate, schedule, requireReason, agents, timeoutMs, maxRequestBytes, maxResponseBytes,
+// allowHeaders); fields not listed hold Policy's defaults. Errors (code kInvalid) name the JSON
+// pointer inside the override object.
+struct PolicyOverride {
+    Policy policy;
+    QStringList fields;
+};
+Result<PolicyOverride> policyOverrideFromJson(const QString &text);
+
 // Writes `config` to `path` atomically (QSaveFile) after copying the previous file, if any, to
 // `<path>.bak`; creates the directory with mode 0700 and gives both files mode 0600. Refuses a
 // config that fails validateConfig() without touching anything.
