@@ -5,10 +5,14 @@
 #include "core/logging.h"
 #include "mcp/toolprovider.h"
 #include "policy/denial.h"
+#include "policy/effectivepolicy.h"
+#include "policy/approvalprovider.h"
 #include "policy/headerguard.h"
 #include "policy/pathnormalizer.h"
 #include "policy/queryguard.h"
+#include "policy/ratelimiter.h"
 #include "policy/rulematcher.h"
+#include "policy/schedule.h"
 #include "secrets/secretcache.h"
 #include "upstream/credentialinjector.h"
 #include "upstream/redactor.h"
@@ -123,6 +127,19 @@ struct CallExecutor::Call {
     AuditRow row;
     QElapsedTimer timer;
     qint64 auditBodyCap = 0; // 0 = bodies not audited
+
+    // What the gate has established so far.
+    Caller caller;
+    mcp::ExecuteArguments args;
+    QString serviceName;
+    ServiceConfig service; // a copy: a reload during the call changes nothing for it
+    QString path;          // normalized
+    QUrl url;              // under the base URL, without query
+    policy::FilteredHeaders headers;
+    policy::QueryItems query;
+    QString rule;          // the rule that allowed the call
+    bool approved = false; // an `ask` rule matched and the user approved
+    std::optional<RateLimit> serviceRate; // the service's own rate, before agent overrides
 };
 
 CallExecutor::CallExecutor(ConfigStore &config, SecretCache &secrets, UpstreamClient &upstream, AuditLog &audit,
@@ -134,7 +151,9 @@ CallExecutor::CallExecutor(ConfigStore &config, SecretCache &secrets, UpstreamCl
 json CallExecutor::listServices(const Caller &caller) const
 {
     json services = json::array();
-    for (const auto &[name, service] : m_config.config().services) {
+    for (const auto &[name, configured] : m_config.config().services) {
+        ServiceConfig service = configured;
+        service.policy = policy::effectivePolicy(configured, caller.agent);
         if (!agentAllowed(service.policy, caller.agent))
             continue;
         json rate = nullptr;
@@ -177,6 +196,7 @@ void CallExecutor::finish(Call &call, json result)
 void CallExecutor::deny(Call &call, const QString &error, const QString &rule, const QString &message)
 {
     const bool isDenial = error != QLatin1String("upstream_error") && error != QLatin1String("keychain_error");
+    // Rows name the rule that decided; a refusal without one is recorded under its error code.
     call.row.decision = isDenial ? QStringLiteral("denied") : QStringLiteral("error");
     if (!rule.isEmpty())
         call.row.rule = rule;
@@ -234,26 +254,36 @@ void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCa
 
     const Config &config = m_config.config();
     const auto found = config.services.find(args.service);
-    if (found == config.services.end() || !agentAllowed(found->second.policy, caller.agent)) {
+    if (found == config.services.end()) {
         QStringList known;
         for (const auto &[name, service] : config.services) {
-            if (agentAllowed(service.policy, caller.agent))
+            if (agentAllowed(policy::effectivePolicy(service, caller.agent), caller.agent))
                 known << name;
         }
-        call->row.service = found == config.services.end() ? QString() : args.service;
+        call->row.service.clear();
         deny(*call, QStringLiteral("invalid_argument"), {},
              QStringLiteral("unknown service `%1`; the services you may use are: %2")
                  .arg(args.service.left(64), known.isEmpty() ? QStringLiteral("(none configured)") : known.join(QStringLiteral(", "))));
         return;
     }
     const QString serviceName = found->first;
-    const ServiceConfig service = found->second; // a copy: a reload during the call changes nothing
+    // A copy with the agent's effective policy: a reload during the call changes nothing for it.
+    ServiceConfig service = found->second;
+    service.policy = policy::effectivePolicy(found->second, caller.agent);
+    call->serviceRate = found->second.policy.rate;
     if (config.settings.auditBodies)
         call->auditBodyCap = config.settings.auditBodyCap;
 
     if (!service.enabled) {
         deny(*call, QStringLiteral("disabled"), QStringLiteral("service:disabled"),
              QStringLiteral("the service `%1` is disabled; the user can enable it with `keyward service enable %1`").arg(serviceName));
+        return;
+    }
+    if (!agentAllowed(service.policy, caller.agent)) {
+        deny(*call, QStringLiteral("denied"), QStringLiteral("agents"),
+             QStringLiteral("the agent `%1` may not use the service `%2`; the user can allow it with "
+                            "`keyward policy set %2 --agents ...`")
+                 .arg(caller.agent, serviceName));
         return;
     }
     if (!policy::isSupportedMethod(args.method)) {
@@ -285,7 +315,36 @@ void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCa
     for (const auto &[key, value] : *query)
         call->row.queryKeys << key;
 
+    call->caller = caller;
+    call->args = args;
+    call->serviceName = serviceName;
+    call->service = service;
+    call->path = *path;
+    call->url = *url;
+    call->headers = *headers;
+    call->query = *query;
+
+    if (!service.policy.schedule.isEmpty()) {
+        const auto schedule = policy::parseSchedule(service.policy.schedule);
+        const QDateTime now = m_now ? m_now() : QDateTime::currentDateTime();
+        if (!schedule) {
+            deny(*call, QStringLiteral("denied"), QStringLiteral("schedule:invalid"),
+                 QStringLiteral("the schedule of `%1` is invalid (%2), so every call is refused until it is fixed")
+                     .arg(serviceName, schedule.error().message));
+            return;
+        }
+        if (!policy::isOpen(*schedule, now, m_zone)) {
+            deny(*call, QStringLiteral("outside_schedule"), QStringLiteral("schedule"),
+                 QStringLiteral("`%1` may only be called %2; next opening %3. The user can change it with "
+                                "`keyward policy set %1 --schedule ...`")
+                     .arg(serviceName, policy::describe(*schedule, m_zone),
+                          policy::describeMoment(policy::nextOpening(*schedule, now, m_zone), m_zone)));
+            return;
+        }
+    }
+
     const policy::RuleDecision decision = policy::decide(service.policy, args.method, *path);
+    call->rule = decision.rule;
     call->row.rule = decision.rule;
     if (decision.action == RuleAction::Deny) {
         deny(*call, QStringLiteral("denied"), decision.rule,
@@ -294,17 +353,54 @@ void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCa
                  .arg(args.method, *path, serviceName, decision.rule));
         return;
     }
-    if (decision.action == RuleAction::Ask) {
+    if (decision.action == RuleAction::Allow) {
+        continueAfterRules(call);
+        return;
+    }
+    if (!m_approvals) {
         deny(*call, QStringLiteral("approval_denied"), decision.rule,
              QStringLiteral("%1 %2 needs the user's approval (%3), and no Keyward tray is running to ask; the user "
                             "can start the tray app or change the rule")
                  .arg(args.method, *path, decision.rule));
         return;
     }
+    const policy::ApprovalRequest request{caller.agent, caller.client, serviceName, args.method, *path, decision.rule, args.reason};
+    m_approvals->requestApproval(request, [this, call](policy::ApprovalDecision answer) {
+        if (answer == policy::ApprovalDecision::ApproveOnce || answer == policy::ApprovalDecision::ApproveAlways) {
+            call->approved = true;
+            continueAfterRules(call);
+            return;
+        }
+        deny(*call, QStringLiteral("approval_denied"), call->rule,
+             answer == policy::ApprovalDecision::TimedOut
+                 ? QStringLiteral("the user did not answer the approval request in time")
+                 : QStringLiteral("the user denied this call"));
+    });
+}
+
+void CallExecutor::continueAfterRules(const std::shared_ptr<Call> &call)
+{
+    const mcp::ExecuteArguments &args = call->args;
+    const ServiceConfig &service = call->service;
+    const QString &serviceName = call->serviceName;
     if (service.policy.requireReason && args.reason.trimmed().isEmpty()) {
         deny(*call, QStringLiteral("reason_required"), QStringLiteral("requireReason"),
              QStringLiteral("the service `%1` requires a `reason` for every call; say why you make it").arg(serviceName));
         return;
+    }
+    // The service's own bucket is shared by every agent; the agent's bucket follows its effective rate.
+    QList<QPair<QString, RateLimit>> buckets;
+    const QString bucket = QStringLiteral("service:") + serviceName;
+    if (call->serviceRate)
+        buckets.append({bucket, *call->serviceRate});
+    if (service.policy.rate)
+        buckets.append({bucket + QStringLiteral("|agent:") + call->caller.agent, *service.policy.rate});
+    if (!buckets.isEmpty()) {
+        if (const auto taken = m_rates.take(buckets); !taken) {
+            deny(*call, QStringLiteral("rate_limited"), QStringLiteral("rate"),
+                 taken.error().message + QStringLiteral("; the user can raise it with `keyward policy set %1 --rate ...`").arg(serviceName));
+            return;
+        }
     }
     const QByteArray body = args.body.value_or(QByteArray());
     call->row.bytesIn = body.size();
@@ -318,12 +414,12 @@ void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCa
     }
 
     json dropped = json::array();
-    for (const QString &name : headers->dropped)
+    for (const QString &name : call->headers.dropped)
         dropped.push_back(name.toStdString());
 
-    m_secrets.read(QStringLiteral("service/") + serviceName, [this, call, service, serviceName, url = *url,
-                                                              headers = *headers, query = *query, body, args,
-                                                              dropped](Result<QByteArray> secret) {
+    m_secrets.read(QStringLiteral("service/") + serviceName, [this, call, service, serviceName, url = call->url,
+                                                              headers = call->headers, query = call->query, body,
+                                                              args, dropped](Result<QByteArray> secret) {
         if (!secret) {
             const QString message = secret.error().code == QLatin1String("not_found")
                                         ? QStringLiteral("the keychain holds no secret for `%1`; the user can store it "
@@ -377,7 +473,7 @@ void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCa
                 m_secrets.drop(QStringLiteral("service/") + serviceName);
             call->row.status = reply.status;
             call->row.bytesOut = reply.bytesReceived;
-            call->row.decision = QStringLiteral("allowed");
+            call->row.decision = call->approved ? QStringLiteral("approved") : QStringLiteral("allowed");
 
             QByteArray body;
             if (reply.truncated) {

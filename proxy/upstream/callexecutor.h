@@ -2,6 +2,7 @@
 
 #include "config/config.h"
 #include "mcp/executearguments.h"
+#include "policy/ratelimiter.h"
 #include "upstream/redactor.h"
 
 #include <nlohmann/json.hpp>
@@ -11,9 +12,11 @@
 #include <QObject>
 #include <QSslCertificate>
 #include <QString>
+#include <QTimeZone>
 
 #include <functional>
 #include <map>
+#include <memory>
 
 namespace keyward {
 
@@ -21,6 +24,9 @@ class AuditLog;
 class ConfigStore;
 class SecretCache;
 class UpstreamClient;
+namespace policy {
+class ApprovalProvider;
+}
 
 // Who makes a call: the agent name policy and audit use, and the MCP client's own name.
 struct Caller {
@@ -46,11 +52,22 @@ public:
     // `done` runs exactly once, possibly before execute() returns.
     void execute(const nlohmann::json &arguments, const Caller &caller, ResultCallback done);
 
+    // Where `ask` calls wait for the user; without one they are denied at once. Not owned.
+    void setApprovalProvider(policy::ApprovalProvider *provider) { m_approvals = provider; }
+
+    // The wall clock and time zone that schedules are read in (tests fix them); defaults: now, system zone.
+    void setClock(std::function<QDateTime()> now, const QTimeZone &zone)
+    {
+        m_now = std::move(now);
+        m_zone = zone;
+    }
+
     // The `list_services` result for `caller`: {"services": [...]} (never a secret).
     nlohmann::json listServices(const Caller &caller) const;
 
 private:
     struct Call;
+    void continueAfterRules(const std::shared_ptr<Call> &call);
     void deny(Call &call, const QString &error, const QString &rule, const QString &message);
     void finish(Call &call, nlohmann::json result);
     QList<QSslCertificate> caCertificates(const QString &path);
@@ -62,6 +79,10 @@ private:
     SecretCache &m_secrets;
     UpstreamClient &m_upstream;
     AuditLog &m_audit;
+    policy::ApprovalProvider *m_approvals = nullptr;
+    policy::RateLimiter m_rates;
+    std::function<QDateTime()> m_now;
+    QTimeZone m_zone = QTimeZone::systemTimeZone();
     struct CachedCa {
         QDateTime modified;
         QList<QSslCertificate> certificates;
