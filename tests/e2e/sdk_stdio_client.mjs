@@ -33,5 +33,5 @@ try {
   out.error = String(error?.stack ?? error);
 }
 out.stderr = stderrChunks.join("");
-process.stdout.write(JSON.stringify(out) + "\n");
-process.exit(out.ok ? 0 : 1);
+// Exit only once the whole line is written: a pipe takes 64 KiB at a time.
+process.stdout.write(JSON.stringify(out) + "\n", () => process.exit(out.ok ? 0 : 1));
