@@ -15,6 +15,10 @@ std::size_t runMcpPingBenchmark(int iterations);
 // Redactor throughput on a 10 MiB body against QByteArray::replace. Returns a checksum.
 qsizetype runRedactorBenchmark(int rounds);
 
+// The gate's pure policy work per decision with 100 rules and 10 agents against a service with no
+// rules. Returns a checksum.
+std::size_t runGateBenchmark(int iterations);
+
 // `keyward mcp` end to end against a real HTTPS upstream on 127.0.0.1: start time, per-call
 // latency of `execute` against an in-process QNetworkAccessManager, peak RSS. Needs a D-Bus
 // session with an unlocked Secret Service (tests/bench/run.sh). Returns 0, or 1 when it could not

@@ -3,10 +3,11 @@
 //
 //   mcp_ping   ping round trip through McpSession   vs  nlohmann parse + dump of the same bytes
 //   redactor   Redactor on a 10 MiB body            vs  QByteArray::replace of the raw secret
+//   gate       policy work per decision, 100 rules + 10 agents  vs  no rules, no agents
 //   execute    `keyward mcp` execute over HTTPS     vs  QNetworkAccessManager GETs of the same URL
 //              (needs the keychain: run it through tests/bench/run.sh)
 //
-// Usage: keyward_bench [mcp_ping|redactor|execute|all]...   (default all; `all` skips execute when
+// Usage: keyward_bench [mcp_ping|redactor|gate|execute|all]...   (default all; `all` skips execute when
 // there is no D-Bus session)
 
 #include "bench.h"
@@ -23,14 +24,14 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     spdlog::set_level(spdlog::level::warn);
 
-    const QStringList known{QStringLiteral("mcp_ping"), QStringLiteral("redactor"), QStringLiteral("execute"),
+    const QStringList known{QStringLiteral("mcp_ping"), QStringLiteral("redactor"), QStringLiteral("gate"), QStringLiteral("execute"),
                             QStringLiteral("all")};
     QStringList names = app.arguments().mid(1);
     if (names.isEmpty())
         names << QStringLiteral("all");
     for (const QString &name : names) {
         if (!known.contains(name)) {
-            std::fprintf(stderr, "usage: keyward_bench [mcp_ping|redactor|execute|all]...\n");
+            std::fprintf(stderr, "usage: keyward_bench [mcp_ping|redactor|gate|execute|all]...\n");
             return name == QStringLiteral("-h") || name == QStringLiteral("--help") ? 0 : 2;
         }
     }
@@ -40,6 +41,8 @@ int main(int argc, char *argv[])
     int status = 0;
     if (selected("mcp_ping") && keyward::bench::runMcpPingBenchmark(200000) == 0)
         status = 1;
+    if (selected("gate") && keyward::bench::runGateBenchmark(100000) == 0)
+        return 1;
     if (selected("redactor") && keyward::bench::runRedactorBenchmark(5) == 0)
         status = 1;
     if (names.contains(QStringLiteral("execute"))
