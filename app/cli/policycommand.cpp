@@ -49,20 +49,6 @@ const char *actionName(RuleAction action)
     return action == RuleAction::Allow ? "allow" : action == RuleAction::Deny ? "deny" : "ask";
 }
 
-const char *perName(RatePer per)
-{
-    switch (per) {
-    case RatePer::Second:
-        return "s";
-    case RatePer::Minute:
-        return "min";
-    case RatePer::Hour:
-        return "h";
-    case RatePer::Day:
-        return "day";
-    }
-    return "min";
-}
 
 QString ruleText(const Rule &rule)
 {
@@ -71,7 +57,7 @@ QString ruleText(const Rule &rule)
 
 QString rateText(const RateLimit &rate)
 {
-    QString text = QStringLiteral("%1/%2").arg(rate.n).arg(QString::fromLatin1(perName(rate.per)));
+    QString text = QStringLiteral("%1/%2").arg(rate.n).arg(ratePerName(rate.per));
     if (rate.burst != rate.n)
         text += QStringLiteral(", burst %1").arg(rate.burst);
     return text;
@@ -188,11 +174,7 @@ Result<RateLimit> parseRate(const QString &text)
     if (!match.hasMatch())
         return Error{QStringLiteral("usage"), QStringLiteral("expects N/s, N/min, N/h or N/day, optionally ,burst=M (e.g. 60/min,burst=10)")};
     RateLimit rate;
-    const QString per = match.captured(2);
-    rate.per = per == QLatin1String("s") ? RatePer::Second
-        : per == QLatin1String("min")   ? RatePer::Minute
-        : per == QLatin1String("h")     ? RatePer::Hour
-                                        : RatePer::Day;
+    rate.per = ratePerFromName(match.captured(2)).value_or(RatePer::Minute); // the pattern admits only valid names
     const qint64 n = match.captured(1).toLongLong();
     const qint64 burst = match.captured(3).isEmpty() ? n : match.captured(3).toLongLong();
     if (n < 1 || n > config_check::kMaxRate || burst < 1 || burst > config_check::kMaxRate)
@@ -585,24 +567,8 @@ const char *const kActionsHelp =
 
 int runPolicy(const QStringList &args)
 {
-    const Output out(args.contains(QStringLiteral("--json")));
-    const QString action = args.value(1);
-    if (action == QLatin1String("--help") || action == QLatin1String("-h") || action == QLatin1String("help")) {
-        std::fputs(kActionsHelp, stdout);
-        return ExitOk;
-    }
-    static const std::map<QString, std::function<int(const QStringList &)>> actions = {
-        {QStringLiteral("set"), runSet},
-        {QStringLiteral("show"), runShow},
-    };
-    if (action.isEmpty() || action.startsWith(u'-'))
-        return out.usageError(QStringLiteral("keyward policy needs an action: set or show"));
-    const auto found = actions.find(action);
-    if (found == actions.end())
-        return out.usageError(QStringLiteral("unknown action of keyward policy: use set or show"));
-    QStringList rest = args.mid(2);
-    rest.prepend(args.value(0) + u' ' + action);
-    return found->second(rest);
+    return dispatchAction(args, kActionsHelp, {QStringLiteral("set"), QStringLiteral("show")},
+                          {{QStringLiteral("set"), runSet}, {QStringLiteral("show"), runShow}});
 }
 
 } // namespace keyward::cli

@@ -634,20 +634,15 @@ const char *const kActionsHelp =
     "  remove NAME         remove a service and its secret\n"
     "  rotate NAME         replace a service's secret (read from stdin or a terminal prompt)\n"
     "  enable NAME         enable a service\n"
-    "  disable NAME        disable a service: every call to it is answered with `disabled`\n\n"
+    "  disable NAME        disable a service: every call to it is answered with `disabled`\n"
+    "  test NAME           make one real call through the full gate (GET the test path, or HEAD)\n\n"
     "Each action takes --help and --json. Exit codes: 0 ok, 1 failure, 2 usage error.\n";
 
 } // namespace
 
 int runService(const QStringList &args)
 {
-    const Output out(args.contains(QStringLiteral("--json")));
-    const QString action = args.value(1);
-    if (action == QLatin1String("--help") || action == QLatin1String("-h") || action == QLatin1String("help")) {
-        std::fputs(kActionsHelp, stdout);
-        return ExitOk;
-    }
-    static const std::map<QString, std::function<int(const QStringList &)>> actions = {
+    static const std::map<QString, Action> actions = {
         {QStringLiteral("add"), runAdd},
         {QStringLiteral("list"), runList},
         {QStringLiteral("show"), runShow},
@@ -657,16 +652,10 @@ int runService(const QStringList &args)
         {QStringLiteral("disable"), [](const QStringList &a) { return runSetEnabled(a, false); }},
         {QStringLiteral("test"), runServiceTest},
     };
-    if (action.isEmpty() || action.startsWith(u'-'))
-        return out.usageError(QStringLiteral("keyward service needs an action: add, list, show, remove, rotate, enable, disable or test"));
-    const auto found = actions.find(action);
-    if (found == actions.end()) {
-        // The word is not echoed: a secret typed in the wrong place must not reach the terminal log.
-        return out.usageError(QStringLiteral("unknown action of keyward service: use add, list, show, remove, rotate, enable, disable or test"));
-    }
-    QStringList rest = args.mid(2);
-    rest.prepend(args.value(0) + u' ' + action);
-    return found->second(rest);
+    return dispatchAction(args, kActionsHelp,
+                          {QStringLiteral("add"), QStringLiteral("list"), QStringLiteral("show"), QStringLiteral("remove"),
+                           QStringLiteral("rotate"), QStringLiteral("enable"), QStringLiteral("disable"), QStringLiteral("test")},
+                          actions);
 }
 
 } // namespace keyward::cli

@@ -30,4 +30,27 @@ std::optional<int> parseSubcommand(QCommandLineParser &parser, const QStringList
     return std::nullopt;
 }
 
+int dispatchAction(const QStringList &args, const char *help, const QStringList &order,
+                   const std::map<QString, Action> &actions)
+{
+    const Output out(args.contains(QStringLiteral("--json")));
+    const QString command = args.value(0);
+    const QString action = args.value(1);
+    if (action == QLatin1String("--help") || action == QLatin1String("-h") || action == QLatin1String("help")) {
+        std::fputs(help, stdout);
+        return ExitOk;
+    }
+    QStringList choices = order;
+    const QString last = choices.takeLast();
+    const QString listed = choices.isEmpty() ? last : choices.join(QStringLiteral(", ")) + QStringLiteral(" or ") + last;
+    if (action.isEmpty() || action.startsWith(u'-'))
+        return out.usageError(QStringLiteral("%1 needs an action: %2").arg(command, listed));
+    const auto found = actions.find(action);
+    if (found == actions.end())
+        return out.usageError(QStringLiteral("unknown action of %1: use %2").arg(command, listed));
+    QStringList rest = args.mid(2);
+    rest.prepend(command + u' ' + action);
+    return found->second(rest);
+}
+
 } // namespace keyward::cli

@@ -80,4 +80,24 @@ QString formatByteSize(qint64 bytes)
     return QString::number(bytes) + QStringLiteral("B");
 }
 
+QString ratePerName(RatePer per)
+{
+    switch (per) {
+    case RatePer::Second: return QStringLiteral("s");
+    case RatePer::Minute: return QStringLiteral("min");
+    case RatePer::Hour: return QStringLiteral("h");
+    case RatePer::Day: return QStringLiteral("day");
+    }
+    return QStringLiteral("min");
+}
+
+std::optional<RatePer> ratePerFromName(QStringView name)
+{
+    for (const RatePer per : {RatePer::Second, RatePer::Minute, RatePer::Hour, RatePer::Day}) {
+        if (name == ratePerName(per))
+            return per;
+    }
+    return std::nullopt;
+}
+
 } // namespace keyward

@@ -1,5 +1,9 @@
 #pragma once
 
+#include <optional>
+
+#include "config/config.h"
+
 #include "core/result.h"
 
 #include <QString>
@@ -21,5 +25,9 @@ Result<qint64> parseByteSize(const QString &text);
 QString formatDurationMs(qint64 ms);
 // 10485760 → "10MiB", 1536 → "1536B" ... exact, powers of 1024.
 QString formatByteSize(qint64 bytes);
+
+// The period of a rate limit as config.json and the CLI spell it: s, min, h, day.
+QString ratePerName(RatePer per);
+std::optional<RatePer> ratePerFromName(QStringView name);
 
 } // namespace keyward

@@ -1,5 +1,7 @@
 #include "policy/ratelimiter.h"
 
+#include "config/units.h"
+
 #include <QElapsedTimer>
 #include <QMutexLocker>
 
@@ -21,16 +23,6 @@ qint64 periodMs(RatePer per)
     return 60 * 1000;
 }
 
-QString perName(RatePer per)
-{
-    switch (per) {
-    case RatePer::Second: return QStringLiteral("s");
-    case RatePer::Minute: return QStringLiteral("min");
-    case RatePer::Hour: return QStringLiteral("h");
-    case RatePer::Day: return QStringLiteral("day");
-    }
-    return {};
-}
 
 bool usable(const RateLimit &limit) { return limit.n >= 1 && limit.burst >= 1; }
 
@@ -204,7 +196,7 @@ int RateLimiter::bucketCount() const
 
 QString RateLimiter::describeLimit(const RateLimit &limit)
 {
-    QString text = QStringLiteral("%1/%2").arg(limit.n).arg(perName(limit.per));
+    QString text = QStringLiteral("%1/%2").arg(limit.n).arg(ratePerName(limit.per));
     if (limit.burst != limit.n)
         text += QStringLiteral(" (burst %1)").arg(limit.burst);
     return text;

@@ -2,6 +2,7 @@
 
 #include "audit/auditlog.h"
 #include "config/configstore.h"
+#include "config/units.h"
 #include "core/logging.h"
 #include "mcp/toolprovider.h"
 #include "policy/denial.h"
@@ -58,16 +59,6 @@ QString authTypeName(AuthType type)
     return {};
 }
 
-QString ratePerName(RatePer per)
-{
-    switch (per) {
-    case RatePer::Second: return QStringLiteral("s");
-    case RatePer::Minute: return QStringLiteral("min");
-    case RatePer::Hour: return QStringLiteral("h");
-    case RatePer::Day: return QStringLiteral("day");
-    }
-    return {};
-}
 
 bool agentAllowed(const Policy &policy, const QString &agent)
 {
