@@ -21,31 +21,9 @@ using keyward::test::TempHome;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runKeyward(const TempHome &home, const QStringList &args, const QByteArray &input = {})
-{
-    QProcess process;
-    process.setProcessEnvironment(keyward::test::environmentFor(home));
-    process.start(QStringLiteral(KEYWARD_BINARY), args);
-    process.waitForStarted();
-    process.write(input);
-    process.closeWriteChannel();
-    if (!process.waitForFinished(60000))
-        process.kill();
-    return Run{process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
-}
-
-QByteArray randomCanary()
-{
-    QByteArray bytes(24, Qt::Uninitialized);
-    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()), bytes.size() / 4);
-    return "kwcanary_" + bytes.toHex() + "/+=";
-}
+using keyward::test::randomCanary;
+using Run = keyward::test::CliRun;
+using keyward::test::runKeyward;
 
 } // namespace
 

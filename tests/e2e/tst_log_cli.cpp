@@ -27,7 +27,7 @@ struct Run {
     QString err;
 };
 
-Run runKeyward(const TempHome &home, const QStringList &args)
+Run runCli(const TempHome &home, const QStringList &args)
 {
     QProcess process;
     process.setProcessEnvironment(keyward::test::environmentFor(home));
@@ -127,7 +127,7 @@ private Q_SLOTS:
     {
         TempHome home;
         const QList<AuditRow> seeded = seed(home);
-        const Run run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")});
+        const Run run = runCli(home, {QStringLiteral("log"), QStringLiteral("--json")});
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         const QList<json> lines = jsonLines(run.out);
         QCOMPARE(lines.size(), seeded.size());
@@ -161,7 +161,7 @@ private Q_SLOTS:
     {
         TempHome home;
         const QList<AuditRow> seeded = seed(home);
-        const Run run = runKeyward(home, {QStringLiteral("log")});
+        const Run run = runCli(home, {QStringLiteral("log")});
         QCOMPARE(run.exitCode, 0);
         const QStringList lines = run.out.split(u'\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), seeded.size());
@@ -205,7 +205,7 @@ private Q_SLOTS:
         QFETCH(QList<qint64>, expected);
         TempHome home;
         seed(home);
-        const Run run = runKeyward(home, QStringList{QStringLiteral("log"), QStringLiteral("--json")} + args);
+        const Run run = runCli(home, QStringList{QStringLiteral("log"), QStringLiteral("--json")} + args);
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         QCOMPARE(seqs(jsonLines(run.out)), expected);
     }
@@ -214,17 +214,17 @@ private Q_SLOTS:
     {
         TempHome home;
         seed(home);
-        Run run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")});
+        Run run = runCli(home, {QStringLiteral("log"), QStringLiteral("verify")});
         QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
         QVERIFY2(run.out.startsWith(QStringLiteral("ok: 4 rows")), qPrintable(run.out));
 
         QVERIFY(sqlite(auditPath(home), QStringLiteral("UPDATE audit SET path = '/admin/keys' WHERE seq = 3")));
-        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")});
+        run = runCli(home, {QStringLiteral("log"), QStringLiteral("verify")});
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.out.contains(QStringLiteral("seq 3")), qPrintable(run.out));
         QVERIFY2(run.out.contains(QStringLiteral("altered")), qPrintable(run.out));
 
-        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify"), QStringLiteral("--json")});
+        run = runCli(home, {QStringLiteral("log"), QStringLiteral("verify"), QStringLiteral("--json")});
         QCOMPARE(run.exitCode, 1);
         const json report = json::parse(run.out.toStdString(), nullptr, false);
         QCOMPARE(report["ok"], json(false));
@@ -236,7 +236,7 @@ private Q_SLOTS:
         TempHome home;
         seed(home);
         QVERIFY(sqlite(auditPath(home), QStringLiteral("DELETE FROM audit WHERE seq = 2")));
-        const Run run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")});
+        const Run run = runCli(home, {QStringLiteral("log"), QStringLiteral("verify")});
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.out.contains(QStringLiteral("seq 3")), qPrintable(run.out));
     }
@@ -245,15 +245,15 @@ private Q_SLOTS:
     {
         TempHome home;
         const QList<AuditRow> seeded = seed(home);
-        Run run = runKeyward(
+        Run run = runCli(
             home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"), QStringLiteral("1h")});
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         QVERIFY2(run.out.contains(QStringLiteral("removed 2 rows")), qPrintable(run.out));
 
-        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")});
+        run = runCli(home, {QStringLiteral("log"), QStringLiteral("verify")});
         QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
 
-        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")});
+        run = runCli(home, {QStringLiteral("log"), QStringLiteral("--json")});
         const QList<json> lines = jsonLines(run.out);
         // The anchor replaces the removed rows; the purge itself is a change row at the end.
         QCOMPARE(seqs(lines), (QList<qint64>{2, 3, 4, 5}));
@@ -269,25 +269,25 @@ private Q_SLOTS:
                     .startsWith(QStringLiteral("removed 2 rows before ")));
 
         // Nothing old enough: nothing changes, not even a change row.
-        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"),
+        run = runCli(home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"),
                                 QStringLiteral("2020-01-01T00:00:00Z"), QStringLiteral("--json")});
         QCOMPARE(run.exitCode, 0);
         QCOMPARE(json::parse(run.out.toStdString(), nullptr, false)["removed"], json(0));
-        QCOMPARE(jsonLines(runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")}).out).size(), 4);
+        QCOMPARE(jsonLines(runCli(home, {QStringLiteral("log"), QStringLiteral("--json")}).out).size(), 4);
     }
 
     void purgeOfEveryRowKeepsTheChain()
     {
         TempHome home;
         seed(home);
-        Run run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"),
+        Run run = runCli(home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"),
                                     QStringLiteral("2999-01-01T00:00:00Z")});
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
-        const QList<json> lines = jsonLines(runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")}).out);
+        const QList<json> lines = jsonLines(runCli(home, {QStringLiteral("log"), QStringLiteral("--json")}).out);
         QCOMPARE(seqs(lines), (QList<qint64>{4, 5}));
         QCOMPARE(lines.at(0)["decision"], json("anchor"));
         QCOMPARE(lines.at(1)["decision"], json("change"));
-        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")});
+        run = runCli(home, {QStringLiteral("log"), QStringLiteral("verify")});
         QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
     }
 
@@ -306,19 +306,19 @@ private Q_SLOTS:
         config.write(R"({"version": 1, "settings": {"retentionDays": 30}})");
         config.close();
 
-        Run run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"),
+        Run run = runCli(home, {QStringLiteral("log"), QStringLiteral("purge"), QStringLiteral("--before"),
                                     QStringLiteral("10d"), QStringLiteral("--json")});
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         // Retention (30 days) took the -40d row already; the purge itself only the -20d one.
         QCOMPARE(json::parse(run.out.toStdString(), nullptr, false)["removed"], json(1));
-        const QList<json> lines = jsonLines(runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")}).out);
+        const QList<json> lines = jsonLines(runCli(home, {QStringLiteral("log"), QStringLiteral("--json")}).out);
         QCOMPARE(lines.size(), 3);
         QCOMPARE(lines.at(0)["decision"], json("anchor"));
         QCOMPARE(lines.at(0)["method"], json("log purge"));
         QVERIFY2(QString::fromStdString(lines.at(0)["reason"].get<std::string>()).startsWith(QStringLiteral("purged 1 rows")),
                  lines.at(0).dump().c_str());
         QCOMPARE(lines.at(2)["method"], json("log purge"));
-        QVERIFY(runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")}).exitCode == 0);
+        QVERIFY(runCli(home, {QStringLiteral("log"), QStringLiteral("verify")}).exitCode == 0);
     }
 
     void badFlagsAreUsageErrors_data()
@@ -363,12 +363,12 @@ private Q_SLOTS:
         QFETCH(QString, message);
         TempHome home;
         seed(home);
-        Run run = runKeyward(home, QStringList{QStringLiteral("log")} + args);
+        Run run = runCli(home, QStringList{QStringLiteral("log")} + args);
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.err.contains(message), qPrintable(run.err));
         QVERIFY(run.out.isEmpty());
 
-        run = runKeyward(home, QStringList{QStringLiteral("log"), QStringLiteral("--json")} + args);
+        run = runCli(home, QStringList{QStringLiteral("log"), QStringLiteral("--json")} + args);
         QCOMPARE(run.exitCode, 2);
         const json error = json::parse(run.out.toStdString(), nullptr, false);
         QCOMPARE(error["error"]["code"], json("usage"));
@@ -377,13 +377,13 @@ private Q_SLOTS:
     void missingDatabaseIsEmptyAndNotCreated()
     {
         TempHome home;
-        Run run = runKeyward(home, {QStringLiteral("log")});
+        Run run = runCli(home, {QStringLiteral("log")});
         QCOMPARE(run.exitCode, 0);
         QVERIFY(run.out.isEmpty());
-        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")});
+        run = runCli(home, {QStringLiteral("log"), QStringLiteral("verify")});
         QCOMPARE(run.exitCode, 0);
         QVERIFY2(run.out.contains(QStringLiteral("no audit yet")), qPrintable(run.out));
-        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify"), QStringLiteral("--json")});
+        run = runCli(home, {QStringLiteral("log"), QStringLiteral("verify"), QStringLiteral("--json")});
         QCOMPARE(json::parse(run.out.toStdString(), nullptr, false)["ok"], json(true));
         QVERIFY(!QFileInfo::exists(auditPath(home)));
     }
@@ -395,13 +395,13 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::WriteOnly));
         file.write(QByteArray("not a database at all\n").repeated(200));
         file.close();
-        Run run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("--json")});
+        Run run = runCli(home, {QStringLiteral("log"), QStringLiteral("--json")});
         QCOMPARE(run.exitCode, 1);
         const json error = json::parse(run.out.toStdString(), nullptr, false);
         QCOMPARE(error["error"]["code"], json("audit_error"));
         QVERIFY(QString::fromStdString(error["error"]["message"].get<std::string>())
                     .contains(QStringLiteral("move it aside")));
-        run = runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")});
+        run = runCli(home, {QStringLiteral("log"), QStringLiteral("verify")});
         QCOMPARE(run.exitCode, 1);
         QVERIFY2(run.err.contains(QStringLiteral("move it aside")), qPrintable(run.err));
         QCOMPARE(QFileInfo(auditPath(home)).size(), qint64(22 * 200));

@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QProcess>
+#include <QRandomGenerator>
 
 namespace keyward::test {
 
@@ -33,6 +34,26 @@ ProcessRun runNode(const QString &script, const QStringList &args, const TempHom
     run.stdoutText = QString::fromUtf8(node.readAllStandardOutput());
     run.stderrText = QString::fromUtf8(node.readAllStandardError());
     return run;
+}
+
+CliRun runKeyward(const TempHome &home, const QStringList &args, const QByteArray &input)
+{
+    QProcess process;
+    process.setProcessEnvironment(environmentFor(home));
+    process.start(QStringLiteral(KEYWARD_BINARY), args);
+    process.waitForStarted();
+    process.write(input);
+    process.closeWriteChannel();
+    if (!process.waitForFinished(60000))
+        process.kill();
+    return CliRun{process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+}
+
+QByteArray randomCanary()
+{
+    QByteArray bytes(24, Qt::Uninitialized);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()), bytes.size() / 4);
+    return "kwcanary_" + bytes.toHex() + "/+=";
 }
 
 } // namespace keyward::test

@@ -22,4 +22,18 @@ QProcessEnvironment environmentFor(const TempHome &home);
 // environment of environmentFor(home); waits at most `timeoutMs` (a hang guard, not a measure).
 ProcessRun runNode(const QString &script, const QStringList &args, const TempHome &home, int timeoutMs = 120000);
 
+// What a run of the keyward binary gave: exit code and raw output.
+struct CliRun {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+// Runs the built keyward (KEYWARD_BINARY) with `args`, `input` on its stdin, in the environment of
+// environmentFor(home); at most 60 s (a hang guard).
+CliRun runKeyward(const TempHome &home, const QStringList &args, const QByteArray &input = {});
+
+// A fresh random canary secret with characters that change under every encoding (`/`, `+`, `=`).
+QByteArray randomCanary();
+
 } // namespace keyward::test
