@@ -203,6 +203,29 @@ private Q_SLOTS:
         QCOMPARE(errorOf(call(QStringLiteral("bot"), "GET", "/echo", {{"reason", "checking"}})), QStringLiteral("ok"));
     }
 
+    void missingKeychainEntryIsAKeychainError()
+    {
+        start(baseService());
+        bool removed = false;
+        m_store->remove(QStringLiteral("service/svc"), [&](Result<void>) { removed = true; });
+        QTRY_VERIFY(removed);
+        m_upstream.clearReceived();
+        const json result = call();
+        QCOMPARE(errorOf(result), QStringLiteral("keychain_error"));
+        QVERIFY(result.dump().find("keyward service rotate svc") != std::string::npos);
+        QVERIFY(m_upstream.received().empty());
+        QCOMPARE(decisions().last(), QStringLiteral("error:default:read-only"));
+    }
+
+    void lockedKeychainIsAKeychainError()
+    {
+        start(baseService());
+        m_store->failWith(Error{QStringLiteral("keychain_error"), QStringLiteral("the keychain is locked: unlock it and try again")});
+        const json result = call();
+        QCOMPARE(errorOf(result), QStringLiteral("keychain_error"));
+        QVERIFY(result.dump().find("locked") != std::string::npos);
+    }
+
     void disabledServiceAnswersDisabled()
     {
         ServiceConfig service = baseService();

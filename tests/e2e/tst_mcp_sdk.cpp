@@ -71,6 +71,44 @@ private Q_SLOTS:
         QCOMPARE(json::parse(lines[1].toStdString())["id"].get<int>(), 2);
     }
 
+    void lineOver4MiBIsRefusedAndTheSessionGoesOn()
+    {
+        keyward::test::TempHome home;
+        QProcess keyward;
+        keyward.setProcessEnvironment(keyward::test::environmentFor(home));
+        keyward.start(QStringLiteral(KEYWARD_BINARY), {QStringLiteral("mcp")});
+        QVERIFY(keyward.waitForStarted());
+        QByteArray huge = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"pad\":\"";
+        huge += QByteArray(5 * 1024 * 1024, 'a') + "\"}}\n";
+        keyward.write(huge);
+        keyward.write(R"({"jsonrpc":"2.0","id":2,"method":"ping"})" "\n");
+        keyward.closeWriteChannel();
+        QVERIFY(keyward.waitForFinished(60000));
+        const QList<QByteArray> lines = keyward.readAllStandardOutput().trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        const json refused = json::parse(lines[0].toStdString());
+        QCOMPARE(refused["error"]["code"].get<int>(), -32700);
+        QVERIFY(refused["error"]["message"].get<std::string>().find("4 MiB") != std::string::npos);
+        QCOMPARE(json::parse(lines[1].toStdString())["id"].get<int>(), 2);
+    }
+
+    void corruptConfigStopsStartWithItsPosition()
+    {
+        keyward::test::TempHome home;
+        QFile config(home.filePath(QStringLiteral("config.json")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("{\"version\": 1,\n  \"services\": {,}\n}\n");
+        config.close();
+        QProcess keyward;
+        keyward.setProcessEnvironment(keyward::test::environmentFor(home));
+        keyward.start(QStringLiteral(KEYWARD_BINARY), {QStringLiteral("mcp")});
+        QVERIFY(keyward.waitForFinished(30000));
+        QCOMPARE(keyward.exitCode(), 1);
+        QVERIFY(keyward.readAllStandardOutput().isEmpty());
+        const QByteArray err = keyward.readAllStandardError();
+        QVERIFY2(err.contains("line 2"), err.constData());
+    }
+
     void invalidAgentIsAUsageError()
     {
         QProcess keyward;
