@@ -413,6 +413,14 @@ Result<void> AuditLog::checkSchema()
     return {};
 }
 
+Error AuditLog::abortWrite(const QString &doing, const QSqlError &sql)
+{
+    const Error error = sqlError(doing, sql);
+    rollback();
+    auditLogger()->warn("{}", error.message.toStdString());
+    return error;
+}
+
 Result<void> AuditLog::ensureOpen() { return m_open ? Result<void>() : open(); }
 
 Result<AuditRow> AuditLog::append(AuditRow row)
@@ -423,16 +431,9 @@ Result<AuditRow> AuditLog::append(AuditRow row)
     if (auto begun = exec(QStringLiteral("BEGIN IMMEDIATE"), QStringLiteral("start a write")); !begun)
         return begun.error();
 
-    auto abort = [this](const QString &doing, const QSqlError &sql) {
-        const Error error = sqlError(doing, sql);
-        rollback();
-        auditLogger()->warn("{}", error.message.toStdString());
-        return error;
-    };
-
     QSqlQuery query(db);
     if (!query.exec(QStringLiteral("SELECT seq, decision, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT 1")))
-        return abort(QStringLiteral("read the last row"), query.lastError());
+        return abortWrite(QStringLiteral("read the last row"), query.lastError());
     if (query.next()) {
         row.seq = query.value(0).toLongLong() + 1;
         // The row after an anchor links to what the anchor stands for: the last removed row.
@@ -472,10 +473,10 @@ Result<AuditRow> AuditLog::append(AuditRow row)
     query.addBindValue(row.prevHash);
     query.addBindValue(row.hash);
     if (!query.exec())
-        return abort(QStringLiteral("write a row"), query.lastError());
+        return abortWrite(QStringLiteral("write a row"), query.lastError());
     query.finish();
     if (!query.exec(QStringLiteral("COMMIT")))
-        return abort(QStringLiteral("commit a row"), query.lastError());
+        return abortWrite(QStringLiteral("commit a row"), query.lastError());
     return row;
 }
 
@@ -542,13 +543,6 @@ Result<int> AuditLog::purgeBefore(const QDateTime &before, const QString &by)
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     if (auto begun = exec(QStringLiteral("BEGIN IMMEDIATE"), QStringLiteral("start a write")); !begun)
         return begun.error();
-    auto abort = [this](const QString &doing, const QSqlError &sql) {
-        const Error error = sqlError(doing, sql);
-        rollback();
-        auditLogger()->warn("{}", error.message.toStdString());
-        return error;
-    };
-
     const QString cutoff = formatRfc3339Ms(before);
     QSqlQuery query(db);
     // The run of removable rows ends before the oldest non-anchor row at or after the cutoff.
@@ -557,7 +551,7 @@ Result<int> AuditLog::purgeBefore(const QDateTime &before, const QString &by)
                                  "9223372036854775807) ORDER BY seq DESC LIMIT 1"));
     query.addBindValue(cutoff);
     if (!query.exec())
-        return abort(QStringLiteral("find the rows to purge"), query.lastError());
+        return abortWrite(QStringLiteral("find the rows to purge"), query.lastError());
     if (!query.next()) {
         query.finish();
         rollback();
@@ -570,14 +564,14 @@ Result<int> AuditLog::purgeBefore(const QDateTime &before, const QString &by)
     query.prepare(QStringLiteral("SELECT count(*) FROM audit WHERE decision <> 'anchor' AND seq <= ?"));
     query.addBindValue(lastSeq);
     if (!query.exec() || !query.next())
-        return abort(QStringLiteral("count the rows to purge"), query.lastError());
+        return abortWrite(QStringLiteral("count the rows to purge"), query.lastError());
     const int removed = query.value(0).toInt();
     query.finish();
 
     query.prepare(QStringLiteral("DELETE FROM audit WHERE seq <= ?"));
     query.addBindValue(lastSeq);
     if (!query.exec())
-        return abort(QStringLiteral("delete old rows"), query.lastError());
+        return abortWrite(QStringLiteral("delete old rows"), query.lastError());
 
     AuditRow anchor;
     anchor.seq = lastSeq;
@@ -601,10 +595,10 @@ Result<int> AuditLog::purgeBefore(const QDateTime &before, const QString &by)
     query.addBindValue(anchor.prevHash);
     query.addBindValue(anchor.hash);
     if (!query.exec())
-        return abort(QStringLiteral("record the purge"), query.lastError());
+        return abortWrite(QStringLiteral("record the purge"), query.lastError());
     query.finish();
     if (!query.exec(QStringLiteral("COMMIT")))
-        return abort(QStringLiteral("commit the purge"), query.lastError());
+        return abortWrite(QStringLiteral("commit the purge"), query.lastError());
     auditLogger()->info("audit purge: {} rows before {} removed, anchor at seq {}", removed, cutoff.toStdString(),
                         lastSeq);
     return removed;

@@ -105,6 +105,8 @@ private:
     Result<void> migrate();
     Result<void> exec(const QString &sql, const QString &doing);
     void rollback();
+    // Rolls back the open write transaction and returns (and logs) why `doing` failed.
+    Error abortWrite(const QString &doing, const QSqlError &sql);
     Error sqlError(const QString &doing, const QSqlError &error) const;
 
     QString m_path;

@@ -19,7 +19,6 @@
 #include "upstream/redactor.h"
 #include "upstream/upstreamclient.h"
 
-#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QStringDecoder>
@@ -205,21 +204,6 @@ QList<QSslCertificate> CallExecutor::caCertificates(const QString &path)
     if (cached.certificates.isEmpty() || cached.modified != modified)
         cached = CachedCa{modified, QSslCertificate::fromPath(path, QSsl::Pem)};
     return cached.certificates;
-}
-
-const Redactor &CallExecutor::redactorFor(const QString &serviceName, const ServiceConfig &service, const QByteArray &secret)
-{
-    const QList<QByteArray> forms = revealingForms(service, secret);
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    for (const QByteArray &form : forms) {
-        hash.addData(QByteArray::number(form.size()));
-        hash.addData(form);
-    }
-    const QByteArray fingerprint = hash.result();
-    auto found = m_redactors.find(serviceName);
-    if (found == m_redactors.end() || found->second.fingerprint != fingerprint)
-        found = m_redactors.insert_or_assign(serviceName, CachedRedactor{fingerprint, Redactor(forms, serviceName)}).first;
-    return found->second.redactor;
 }
 
 void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCallback done)
@@ -420,7 +404,9 @@ void CallExecutor::continueAfterRules(const std::shared_ptr<Call> &call)
             deny(*call, QStringLiteral("keychain_error"), {}, message);
             return;
         }
-        const Redactor redactor = redactorFor(serviceName, service, *secret);
+        // Built per call and dropped with it: the patterns are the secret in many encodings, and
+        // must not outlive the cached secret (building one costs a few µs).
+        const Redactor redactor(revealingForms(service, *secret), serviceName);
 
         HeaderList outgoing;
         bool hasContentType = false;

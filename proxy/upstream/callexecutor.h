@@ -3,7 +3,6 @@
 #include "config/config.h"
 #include "mcp/executearguments.h"
 #include "policy/ratelimiter.h"
-#include "upstream/redactor.h"
 
 #include <nlohmann/json.hpp>
 
@@ -71,9 +70,6 @@ private:
     void deny(Call &call, const QString &error, const QString &rule, const QString &message);
     void finish(Call &call, nlohmann::json result);
     QList<QSslCertificate> caCertificates(const QString &path);
-    // The redactor for a service's current secret, built once per secret (building one compiles
-    // its patterns, which costs more than a call).
-    const Redactor &redactorFor(const QString &serviceName, const ServiceConfig &service, const QByteArray &secret);
 
     ConfigStore &m_config;
     SecretCache &m_secrets;
@@ -88,11 +84,6 @@ private:
         QList<QSslCertificate> certificates;
     };
     std::map<QString, CachedCa> m_caCache;
-    struct CachedRedactor {
-        QByteArray fingerprint; // sha256 of the revealing forms, never the secret itself
-        Redactor redactor;
-    };
-    std::map<QString, CachedRedactor> m_redactors;
 };
 
 } // namespace keyward
