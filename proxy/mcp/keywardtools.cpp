@@ -22,7 +22,7 @@ void KeywardTools::callTool(const ToolCall &call, ResultCallback done)
         done(toolSuccess(m_executor.listServices(caller)));
         return;
     }
-    m_executor.execute(call.arguments, caller, std::move(done));
+    m_executor.execute(call.arguments, caller, std::move(done), call.cancellation);
 }
 
 } // namespace keyward::mcp

@@ -52,9 +52,14 @@ void McpSession::finishReply(const ReplyCallback &reply, const QByteArray &bytes
         Q_EMIT idle();
 }
 
-void McpSession::receive(const QByteArray &frame, ReplyCallback reply)
+void McpSession::receive(const QByteArray &frame, ReplyCallback reply, std::shared_ptr<Cancellation> cancellation)
 {
     ++m_pending;
+    m_frameCancellation = std::move(cancellation);
+    struct ClearFrame {
+        std::shared_ptr<Cancellation> &slot;
+        ~ClearFrame() { slot.reset(); }
+    } clear{m_frameCancellation};
     const RpcFrame parsed = parseFrame(frame);
 
     if (const auto *error = std::get_if<RpcParseError>(&parsed)) {
@@ -201,7 +206,7 @@ void McpSession::callTool(const RpcRequest &request, ResponseCallback respond)
     }
 
     const json id = request.id;
-    m_tools.callTool(ToolCall{name, std::move(arguments), m_caller},
+    m_tools.callTool(ToolCall{name, std::move(arguments), m_caller, m_frameCancellation},
                      [id, respond = std::move(respond)](json result) { respond(makeResult(id, std::move(result))); });
 }
 

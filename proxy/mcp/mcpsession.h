@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace keyward::mcp {
@@ -27,8 +28,10 @@ public:
     McpSession(ToolProvider &tools, QString agentOverride, QObject *parent = nullptr);
 
     // Handles one frame. `reply` is called exactly once, possibly before receive() returns,
-    // possibly later (when a tool call completes).
-    void receive(const QByteArray &frame, ReplyCallback reply);
+    // possibly later (when a tool call completes). `cancellation`, when given, reaches every tool
+    // call the frame starts: the transport cancels it when nobody waits for the reply any more
+    // (the calls then end early and `reply` is still called once).
+    void receive(const QByteArray &frame, ReplyCallback reply, std::shared_ptr<Cancellation> cancellation = nullptr);
 
     // Frames received whose reply has not been sent yet.
     int pendingReplies() const { return m_pending; }
@@ -51,6 +54,8 @@ private:
     void finishReply(const ReplyCallback &reply, const QByteArray &bytes);
 
     ToolProvider &m_tools;
+    // The cancellation of the frame being handled (receive() is not re-entered while it is set).
+    std::shared_ptr<Cancellation> m_frameCancellation;
     QString m_agentOverride;
     CallerIdentity m_caller;
     std::string m_protocolVersion;

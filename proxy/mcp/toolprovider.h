@@ -1,10 +1,13 @@
 #pragma once
 
+#include "core/cancellation.h"
+
 #include <nlohmann/json.hpp>
 
 #include <QString>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace keyward::mcp {
@@ -20,6 +23,8 @@ struct ToolCall {
     std::string name;
     nlohmann::json arguments; // always an object
     CallerIdentity caller;
+    // Signals that nobody waits for the result any more (the client went away); may be null.
+    std::shared_ptr<Cancellation> cancellation;
 };
 
 // The tools an MCP session offers. The session validates the JSON-RPC envelope; the provider owns

@@ -206,8 +206,10 @@ QList<QSslCertificate> CallExecutor::caCertificates(const QString &path)
     return cached.certificates;
 }
 
-void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCallback done)
+void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCallback done,
+                           std::shared_ptr<Cancellation> cancellation)
 {
+    Q_UNUSED(cancellation)
     auto call = std::make_shared<Call>();
     call->done = std::move(done);
     call->timer.start();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "core/cancellation.h"
 #include "mcp/executearguments.h"
 #include "policy/ratelimiter.h"
 
@@ -48,8 +49,10 @@ public:
     CallExecutor(ConfigStore &config, SecretCache &secrets, UpstreamClient &upstream, AuditLog &audit,
                  QObject *parent = nullptr);
 
-    // `done` runs exactly once, possibly before execute() returns.
-    void execute(const nlohmann::json &arguments, const Caller &caller, ResultCallback done);
+    // `done` runs exactly once, possibly before execute() returns. When `cancellation` fires
+    // before the call has ended, the upstream call is aborted and the call ends audited.
+    void execute(const nlohmann::json &arguments, const Caller &caller, ResultCallback done,
+                 std::shared_ptr<Cancellation> cancellation = nullptr);
 
     // Where `ask` calls wait for the user; without one they are denied at once. Not owned.
     void setApprovalProvider(policy::ApprovalProvider *provider) { m_approvals = provider; }
