@@ -28,6 +28,7 @@ public:
     ConfigStore &config() { return m_config; }
     AuditLog &audit() { return m_audit; }
     CallExecutor &executor() { return m_executor; }
+    SecretCache &secrets() { return m_secrets; }
 
 private:
     explicit CoreStack(const KeywardHome &home);

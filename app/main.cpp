@@ -31,6 +31,8 @@ const std::map<QString, Subcommand> &subcommands()
                                     keyward::cli::runPolicy}},
         {QStringLiteral("reset"), {"remove every secret, the config and the audit of this home (asks first; --yes)",
                                    keyward::cli::runReset}},
+        {QStringLiteral("serve"), {"run the headless owner process (what `keyward mcp` starts in the background)",
+                                   keyward::cli::runServe}},
         {QStringLiteral("service"), {"add, list, show, remove, rotate, enable or disable the APIs agents may call",
                                      keyward::cli::runService}},
     };

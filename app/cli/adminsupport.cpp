@@ -3,6 +3,8 @@
 #include "audit/auditlog.h"
 #include "audit/changerecorder.h"
 #include "audit/retention.h"
+#include "daemon/ownerclient.h"
+#include "daemon/ownerlock.h"
 #include "secrets/keychainstore.h"
 
 #include <QEventLoop>
@@ -69,14 +71,27 @@ void applyRetentionIfDue(const KeywardHome &home, const Config &config, const Ou
     }
 }
 
+void tellOwnerToReload(const KeywardHome &home, const Output &out)
+{
+    if (daemon::OwnerLock::ownerPid(home) == 0)
+        return;
+    if (const auto told = daemon::askOwner(home, "reload"); !told) {
+        out.message(QStringLiteral("keyward: warning: the running Keyward owner was not told of this change (%1); it "
+                                   "picks changes to config.json and state.json up on its own within a second")
+                        .arg(told.error().message));
+    }
+}
+
 std::optional<int> recordAdminChange(const KeywardHome &home, const Output &out, const QString &command,
                                      const QString &target, const QString &whatChanged, const QString &done,
                                      const QString &service)
 {
     AuditLog audit(home.auditDatabase());
     const auto recorded = recordChange(audit, command, target, whatChanged, QStringLiteral("cli"), service);
-    if (recorded)
+    if (recorded) {
+        tellOwnerToReload(home, out);
         return std::nullopt;
+    }
     return out.error(recorded.error().code,
                      QStringLiteral("%1, but the change could not be recorded in the audit log: %2")
                          .arg(done, recorded.error().message));

@@ -13,8 +13,9 @@
 #include <memory>
 #include <optional>
 
-// What the admin commands (service, log purge, reset, ...) share while they act directly on a
-// home (no owner process yet): the secret store, its calls run to completion, the audit of their
+// What the admin commands (service, log purge, reset, ...) share. They act directly on the home
+// under its lock file whether or not an owner runs, and then tell a running owner to follow
+// (tellOwnerToReload): the secret store, its calls run to completion, the audit of their
 // changes and the daily retention.
 namespace keyward::cli {
 
@@ -35,11 +36,17 @@ Result<void> runStoreCall(const std::function<void(SecretStore::DoneCallback)> &
 // is printed on stderr as a warning and never stops the command.
 void applyRetentionIfDue(const KeywardHome &home, const Config &config, const Output &out);
 
+// Tells the home's owner, when one runs, to re-read config.json and state.json and drop its
+// cached secrets now, so its state and caches follow an admin change at once (DESIGN.md
+// "Processes"). A failure is a warning on stderr: the owner's file watchers follow anyway.
+void tellOwnerToReload(const KeywardHome &home, const Output &out);
+
 // Records one admin change in the home's audit.db (recordChange(): agent "cli", client
 // keyward-cli); call it right after the change succeeded. Returns nullopt when recorded. When
 // recording fails it reports, as an audit_error, `done` (a sentence saying what already happened,
 // e.g. "Removed service 'x' and its secret") followed by why it is not in the audit log, and
-// returns ExitFailure for the command to exit with.
+// returns ExitFailure for the command to exit with. Once recorded, the owner is told
+// (tellOwnerToReload).
 std::optional<int> recordAdminChange(const KeywardHome &home, const Output &out, const QString &command,
                                      const QString &target, const QString &whatChanged, const QString &done,
                                      const QString &service = QString());

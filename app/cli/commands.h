@@ -11,6 +11,7 @@ int runLog(const QStringList &args);
 int runMcp(const QStringList &args);
 int runPolicy(const QStringList &args);
 int runReset(const QStringList &args);
+int runServe(const QStringList &args);
 int runService(const QStringList &args);
 // `keyward service test NAME` (args[0] = "keyward service test").
 int runServiceTest(const QStringList &args);

@@ -1,13 +1,13 @@
 #include "cli/commands.h"
 #include "cli/subcommand.h"
-#include "corestack.h"
-#include "processhardening.h"
+#include "ownerstarter.h"
 
 #include "core/keywardhome.h"
+#include "core/logging.h"
 #include "core/names.h"
+#include "daemon/bridge.h"
+#include "daemon/ownerprotocol.h"
 #include "mcp/jsonrpc.h"
-#include "mcp/keywardtools.h"
-#include "mcp/mcpsession.h"
 #include "transport/stdiotransport.h"
 
 #include <QCoreApplication>
@@ -22,7 +22,10 @@ int runMcp(const QStringList &args)
                                    QStringLiteral("NAME"));
     parser.addOption(agent);
     Output out;
-    if (const auto stop = parseSubcommand(parser, args, out, QStringLiteral("Serve MCP over stdio: one JSON-RPC message per line on stdin and stdout.")))
+    if (const auto stop = parseSubcommand(parser, args, out,
+                                          QStringLiteral("Serve MCP over stdio: one JSON-RPC message per line on stdin and "
+                                                         "stdout, relayed to the Keyward owner (started in the background "
+                                                         "when none runs).")))
         return *stop;
     if (!parser.positionalArguments().isEmpty())
         return out.usageError(QStringLiteral("keyward mcp takes no arguments"));
@@ -30,35 +33,31 @@ int runMcp(const QStringList &args)
     if (parser.isSet(agent) && !isValidName(agentName))
         return out.usageError(QStringLiteral("--agent '%1' is not a valid name: use [a-z0-9][a-z0-9_-]{0,63}").arg(agentName));
 
-    // This process holds secrets in memory until the owner process exists: keep them out of core
-    // dumps and away from same-user debuggers.
-    app::makeProcessNonDumpable();
+    // The bridge holds no secret: the owner process does (DESIGN.md "Processes").
+    const KeywardHome home = KeywardHome::fromEnvironment();
+    daemon::Bridge bridge(daemon::ownerSocketPath(home), agentName, app::startBackgroundOwner);
+    if (const auto connected = bridge.connectToOwner(); !connected)
+        return out.error(connected.error().code, QStringLiteral("cannot serve MCP: ") + connected.error().message);
 
-    auto stack = app::CoreStack::create(KeywardHome::fromEnvironment());
-    if (!stack)
-        return out.error(stack.error().code, QStringLiteral("cannot serve MCP: ") + stack.error().message);
-    mcp::KeywardTools tools((*stack)->executor());
-    mcp::McpSession session(tools, agentName);
     transport::StdioTransport stdio;
-
-    auto reply = [&stdio](const QByteArray &response) {
-        if (!response.isEmpty())
-            stdio.send(response);
-    };
-    QObject::connect(&stdio, &transport::StdioTransport::lineReceived, &session,
-                     [&session, reply](const QByteArray &line) { session.receive(line, reply); });
-    QObject::connect(&stdio, &transport::StdioTransport::lineTooLong, &session, [&stdio] {
+    int exitCode = ExitOk;
+    QObject::connect(&bridge, &daemon::Bridge::toClient, &stdio, [&stdio](const QByteArray &line) { stdio.send(line); });
+    QObject::connect(&bridge, &daemon::Bridge::failed, &stdio, [&exitCode](const Error &error) {
+        keyward::logger("bridge")->error("lost the Keyward owner and cannot reach a new one: {}", error.message.toStdString());
+        exitCode = ExitFailure;
+        QCoreApplication::quit();
+    });
+    QObject::connect(&bridge, &daemon::Bridge::finished, QCoreApplication::instance(), &QCoreApplication::quit,
+                     Qt::QueuedConnection);
+    QObject::connect(&stdio, &transport::StdioTransport::lineReceived, &bridge, &daemon::Bridge::sendFromClient);
+    QObject::connect(&stdio, &transport::StdioTransport::lineTooLong, &bridge, [&stdio] {
         stdio.send(mcp::serialize(mcp::makeError(nullptr, mcp::rpc_error::kParseError,
                                                  "Parse error: message longer than the 4 MiB limit")));
     });
-    QObject::connect(&stdio, &transport::StdioTransport::endOfInput, &session, [&session] {
-        if (session.pendingReplies() == 0)
-            QCoreApplication::quit();
-        else
-            QObject::connect(&session, &mcp::McpSession::idle, QCoreApplication::instance(), &QCoreApplication::quit);
-    });
+    QObject::connect(&stdio, &transport::StdioTransport::endOfInput, &bridge, &daemon::Bridge::finishWhenAnswered);
     stdio.start();
-    return QCoreApplication::exec() == 0 ? ExitOk : ExitFailure;
+    const int code = QCoreApplication::exec();
+    return code != 0 ? ExitFailure : exitCode;
 }
 
 } // namespace keyward::cli

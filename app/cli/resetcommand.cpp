@@ -13,13 +13,17 @@
 #include "cli/subcommand.h"
 
 #include "config/homelock.h"
+#include "daemon/ownerclient.h"
+#include "daemon/ownerlock.h"
 #include "core/keywardhome.h"
 
 #include <nlohmann/json.hpp>
 
 #include <QDir>
 #include <QFile>
+#include <QElapsedTimer>
 #include <QFileInfo>
+#include <QThread>
 
 #include <cstdio>
 
@@ -118,6 +122,26 @@ QStringList filesOf(const KeywardHome &home)
             QDir(home.dataDir()).filePath(QStringLiteral("secrets.kwv"))};
 }
 
+// Asks the home's owner, if one runs, to stop, and waits (at most 10 s) until it has.
+Result<void> stopOwner(const KeywardHome &home)
+{
+    const qint64 pid = daemon::OwnerLock::ownerPid(home);
+    if (pid == 0)
+        return {};
+    const auto asked = daemon::askOwner(home, "stop");
+    QElapsedTimer waited;
+    waited.start();
+    while (daemon::OwnerLock::ownerPid(home) != 0 && waited.elapsed() < 10000)
+        QThread::msleep(50);
+    if (daemon::OwnerLock::ownerPid(home) == 0)
+        return {};
+    return Error{QStringLiteral("owner_running"),
+                 QStringLiteral("the Keyward owner (pid %1) did not stop%2: quit the tray app or stop `keyward serve`, then "
+                                "run keyward reset again")
+                     .arg(pid)
+                     .arg(asked ? QString() : QStringLiteral(" (%1)").arg(asked.error().message))};
+}
+
 } // namespace
 
 int runReset(const QStringList &args)
@@ -163,6 +187,9 @@ int runReset(const QStringList &args)
     auto lock = HomeLock::acquire(home);
     if (!lock)
         return out.error(lock.error().code, lock.error().message + QStringLiteral("; nothing was removed"));
+    // A running owner holds audit.db open and secrets in memory: it stops first.
+    if (const auto stopped = stopOwner(home); !stopped)
+        return out.error(stopped.error().code, stopped.error().message + QStringLiteral("; nothing was removed"));
     const auto collected = collectKeys();
     if (!collected)
         return out.error(collected.error().code, collected.error().message);

@@ -44,6 +44,10 @@ public:
     // watcher finds the written file unchanged.
     Result<void> save(const Config &config);
 
+    // Re-reads the file now (as the watcher does after a change settles), emitting changed() or
+    // invalid() as it finds. For a process told over its socket that the file changed.
+    void reload();
+
 Q_SIGNALS:
     // The file became a valid config different from the previous one; config() already returns it.
     void changed(const keyward::Config &config);
@@ -52,7 +56,6 @@ Q_SIGNALS:
 
 private:
     void watch();
-    void reload();
 
     QString m_path;
     Config m_config;

@@ -15,6 +15,7 @@ inline constexpr const char *kKeychain = "keychain";
 inline constexpr const char *kHome = "home";
 inline constexpr const char *kConfig = "config";
 inline constexpr const char *kAudit = "audit";
+inline constexpr const char *kOwner = "owner";
 
 // A session bus can be found and connected to. Never autolaunches one: without
 // DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR/bus it fails without trying.
@@ -36,6 +37,11 @@ DoctorCheck config(const KeywardHome &home);
 // verifies (AuditLog::verify). A broken chain fails naming the first bad seq; a damaged file or
 // one that is not a Keyward audit log fails with how to move it aside. Never writes the file.
 DoctorCheck audit(const KeywardHome &home);
+
+// The home's owner process: none running passes (bridges start one), a running one passes when
+// it answers on its socket (its pid, socket, HTTP URL or off, MCP sessions), and one that holds
+// the owner lock but does not answer fails with how to stop it.
+DoctorCheck owner(const KeywardHome &home);
 
 // `path` as a shell word (single-quoted when it holds anything but safe characters).
 QString shellQuote(const QString &path);

@@ -67,7 +67,7 @@ nlohmann::json DoctorReport::toJson() const
 
 QStringList Doctor::allCheckNames()
 {
-    return {name(kDbusSession), name(kSecretService), name(kKeychain), name(kHome), name(kConfig), name(kAudit)};
+    return {name(kDbusSession), name(kSecretService), name(kKeychain), name(kHome), name(kConfig), name(kAudit), name(kOwner)};
 }
 
 Doctor::Doctor(const KeywardHome &home, SecretStore &store, Options options, QObject *parent)
@@ -154,6 +154,8 @@ void Doctor::runNext()
             record(config(m_home));
         } else if (check == name(kAudit)) {
             record(audit(m_home));
+        } else if (check == name(kOwner)) {
+            record(owner(m_home));
         }
     }
     if (m_running.isEmpty() && m_next >= m_plan.size())

@@ -590,7 +590,7 @@ void TestDoctor::withoutSessionBusTheKeychainIsSkippedWithoutTouchingIt()
         names.append(check.name);
     QCOMPARE(names, Doctor::allCheckNames());
     QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("keychain"),
-                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit")}));
+                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner")}));
 
 #if defined(Q_OS_LINUX)
     QVERIFY(!report->ok());

@@ -1,0 +1,104 @@
+#include "owner.h"
+
+#include "core/logging.h"
+#include "core/version.h"
+#include "daemon/ownerprotocol.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+
+namespace keyward::app {
+
+namespace {
+
+const auto &log()
+{
+    static const auto logger = keyward::logger("owner");
+    return logger;
+}
+
+} // namespace
+
+Owner::Owner(const KeywardHome &home, std::unique_ptr<daemon::OwnerLock> lock, std::unique_ptr<CoreStack> core)
+    : m_home(home), m_lock(std::move(lock)), m_core(std::move(core))
+{
+}
+
+Owner::~Owner()
+{
+    // Stop accepting before the core goes: no session may outlive the tools it calls.
+    m_server.reset();
+}
+
+Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Options &options)
+{
+    auto lock = daemon::OwnerLock::acquire(home);
+    if (!lock)
+        return lock.error();
+    auto core = CoreStack::create(home);
+    if (!core)
+        return core.error();
+
+    std::unique_ptr<Owner> owner(new Owner(home, std::move(lock).value(), std::move(core).value()));
+    owner->m_tools = std::make_unique<mcp::KeywardTools>(owner->m_core->executor());
+    Owner *self = owner.get();
+    owner->m_server = std::make_unique<daemon::OwnerServer>(
+        *owner->m_tools, [self](const std::string &op, const nlohmann::json &) { return self->handleAdmin(op); });
+    if (auto listening = owner->m_server->listen(daemon::ownerSocketPath(home)); !listening)
+        return listening.error();
+
+    const bool httpWanted = options.httpPort.has_value() || owner->m_core->config().config().settings.httpEnabled;
+    if (httpWanted) {
+        return Error{QStringLiteral("unavailable"),
+                     QStringLiteral("the Streamable HTTP transport is not part of this build yet; start keyward serve "
+                                    "without --http (and set settings.http.enabled to false)")};
+    }
+
+    owner->m_socketWatch.setInterval(1000);
+    QObject::connect(&owner->m_socketWatch, &QTimer::timeout, self, &Owner::checkSocketStillThere);
+    owner->m_socketWatch.start();
+    log()->info("keyward {} owns {} (socket {})", kVersion,
+                (home.isExplicit() ? home.homeDir() : home.configDir()).toStdString(), self->socketPath().toStdString());
+    return owner;
+}
+
+QByteArray Owner::readyLine() const
+{
+    const nlohmann::json ready{{"ready", true},
+                               {"http", m_httpUrl.isEmpty() ? nlohmann::json() : nlohmann::json(m_httpUrl.toStdString())}};
+    return QByteArray::fromStdString(ready.dump());
+}
+
+Result<nlohmann::json> Owner::handleAdmin(const std::string &op)
+{
+    if (op == "status") {
+        return nlohmann::json{{"version", kVersion},
+                              {"socket", socketPath().toStdString()},
+                              {"http", m_httpUrl.isEmpty() ? nlohmann::json() : nlohmann::json(m_httpUrl.toStdString())},
+                              {"sessions", m_server->mcpConnectionCount()}};
+    }
+    if (op == "reload") {
+        // An admin command changed the home: follow it now rather than when the watchers fire.
+        m_core->config().reload();
+        m_core->secrets().dropAll();
+        return nlohmann::json::object();
+    }
+    if (op == "stop") {
+        log()->info("stopping on request over the owner socket");
+        QTimer::singleShot(0, this, &Owner::stopRequested);
+        return nlohmann::json::object();
+    }
+    return Error{QString::fromLatin1(daemon::owner_errors::kBadHello),
+                 QStringLiteral("unknown admin op '%1' (expected status, reload or stop)").arg(QString::fromStdString(op))};
+}
+
+void Owner::checkSocketStillThere()
+{
+    if (QFileInfo::exists(socketPath()))
+        return;
+    log()->warn("{} disappeared (the home was removed or reset): stopping", socketPath().toStdString());
+    m_socketWatch.stop();
+    Q_EMIT stopRequested();
+}
+
+} // namespace keyward::app

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "corestack.h"
+
+#include "core/keywardhome.h"
+#include "core/result.h"
+#include "daemon/ownerlock.h"
+#include "daemon/ownerserver.h"
+#include "mcp/keywardtools.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+
+namespace keyward::app {
+
+// The owner process's state (DESIGN.md "Processes"): the home's OwnerLock, the core (config,
+// audit, secrets, gate, upstream), the MCP tools and the local socket that bridges and admin
+// commands reach it on. `keyward serve` runs one; the tray app will too. It stops (quitting the
+// event loop) when asked over the socket or when its socket file disappears (the home was
+// removed or reset).
+class Owner : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        // nullopt: follow settings.http; 0: any free port.
+        std::optional<quint16> httpPort;
+    };
+
+    static Result<std::unique_ptr<Owner>> start(const KeywardHome &home, const Options &options);
+    ~Owner() override;
+
+    QString socketPath() const { return m_server->socketPath(); }
+    // The MCP URL served over HTTP, or empty without HTTP.
+    QString httpUrl() const { return m_httpUrl; }
+    // `{"ready":true,"http":...}` (DESIGN.md), without a newline.
+    QByteArray readyLine() const;
+
+Q_SIGNALS:
+    void stopRequested();
+
+private:
+    Owner(const KeywardHome &home, std::unique_ptr<daemon::OwnerLock> lock, std::unique_ptr<CoreStack> core);
+    Result<nlohmann::json> handleAdmin(const std::string &op);
+    void checkSocketStillThere();
+
+    KeywardHome m_home;
+    std::unique_ptr<daemon::OwnerLock> m_lock;
+    std::unique_ptr<CoreStack> m_core;
+    std::unique_ptr<mcp::KeywardTools> m_tools;
+    std::unique_ptr<daemon::OwnerServer> m_server;
+    QString m_httpUrl;
+    QTimer m_socketWatch;
+};
+
+} // namespace keyward::app

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "core/result.h"
+#include "mcp/toolprovider.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QLocalServer>
+#include <QObject>
+#include <QString>
+
+#include <functional>
+
+namespace keyward::daemon {
+
+// The owner's side of the local socket (ownerprotocol.h): accepts connections from this user
+// only, reads each hello, serves an MCP session per "mcp" connection on the shared ToolProvider
+// (the agent is the hello's `agent`, else the client's name), and answers "admin" requests through
+// the AdminHandler. When an MCP connection closes, the tool calls it started are cancelled
+// ("bridge disconnected") and its session is dropped once they have ended.
+class OwnerServer : public QObject {
+    Q_OBJECT
+public:
+    // Answers one admin op ("status", "reload", "stop", ...): the fields to send with ok:true, or
+    // an error to send as ok:false. Runs on the event loop; must not block.
+    using AdminHandler = std::function<Result<nlohmann::json>(const std::string &op, const nlohmann::json &hello)>;
+
+    OwnerServer(mcp::ToolProvider &tools, AdminHandler admin, QObject *parent = nullptr);
+    ~OwnerServer() override;
+
+    // Listens on `socketPath`, replacing a socket file left by a process that died: call it only
+    // while holding the home's OwnerLock. The socket is accessible to this user only.
+    Result<void> listen(const QString &socketPath);
+    // Stops listening and removes the socket file; open connections are closed.
+    void close();
+
+    QString socketPath() const { return m_socketPath; }
+    int mcpConnectionCount() const { return m_mcpConnections; }
+
+Q_SIGNALS:
+    // The number of open MCP connections changed.
+    void mcpConnectionsChanged(int count);
+
+private:
+    class Connection;
+    void onNewConnection();
+    void setMcpConnections(int count);
+
+    mcp::ToolProvider &m_tools;
+    AdminHandler m_admin;
+    QLocalServer m_server;
+    QString m_socketPath;
+    int m_mcpConnections = 0;
+};
+
+} // namespace keyward::daemon
