@@ -25,4 +25,9 @@ std::size_t runGateBenchmark(int iterations);
 // run (the reason is printed to stderr).
 int runExecuteBenchmark();
 
+// 32 concurrent MCP agents over Streamable HTTP against `keyward serve --http 0`, every call an
+// `execute` GET to the HTTPS upstream, against the same load sent to the upstream directly:
+// calls/s, p50/p99, added p99, and audit rows == calls. Same needs and return as execute.
+int runHttpBenchmark();
+
 } // namespace keyward::bench

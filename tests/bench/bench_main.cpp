@@ -6,8 +6,10 @@
 //   gate       policy work per decision, 100 rules + 10 agents  vs  no rules, no agents
 //   execute    `keyward mcp` execute over HTTPS     vs  QNetworkAccessManager GETs of the same URL
 //              (needs the keychain: run it through tests/bench/run.sh)
+//   http       32 MCP agents over HTTP → `keyward serve`  vs  the same load straight to the upstream
+//              (needs the keychain too)
 //
-// Usage: keyward_bench [mcp_ping|redactor|gate|execute|all]...   (default all; `all` skips execute when
+// Usage: keyward_bench [mcp_ping|redactor|gate|execute|http|all]... (default all; `all` skips execute and http when
 // there is no D-Bus session)
 
 #include "bench.h"
@@ -25,13 +27,13 @@ int main(int argc, char *argv[])
     spdlog::set_level(spdlog::level::warn);
 
     const QStringList known{QStringLiteral("mcp_ping"), QStringLiteral("redactor"), QStringLiteral("gate"), QStringLiteral("execute"),
-                            QStringLiteral("all")};
+                            QStringLiteral("http"), QStringLiteral("all")};
     QStringList names = app.arguments().mid(1);
     if (names.isEmpty())
         names << QStringLiteral("all");
     for (const QString &name : names) {
         if (!known.contains(name)) {
-            std::fprintf(stderr, "usage: keyward_bench [mcp_ping|redactor|gate|execute|all]...\n");
+            std::fprintf(stderr, "usage: keyward_bench [mcp_ping|redactor|gate|execute|http|all]...\n");
             return name == QStringLiteral("-h") || name == QStringLiteral("--help") ? 0 : 2;
         }
     }
@@ -51,6 +53,10 @@ int main(int argc, char *argv[])
             status = 1;
     } else if (all) {
         std::printf("bench execute: skipped, no DBUS_SESSION_BUS_ADDRESS (it needs the keychain; run tests/bench/run.sh)\n");
+    }
+    if (names.contains(QStringLiteral("http")) || (all && !qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS"))) {
+        if (keyward::bench::runHttpBenchmark() != 0)
+            status = 1;
     }
     std::fflush(stdout);
     return status;
