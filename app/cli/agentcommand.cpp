@@ -86,15 +86,18 @@ Result<QDateTime> parseExpiry(const QString &text, const QDateTime &now)
                      QStringLiteral("--expires is not a time: use a duration such as 90d, 12h or 2w, or an RFC 3339 "
                                     "time such as 2027-01-31T12:00:00Z")};
     }
+    QDateTime expiry = *parsed;
     if (relative.match(text).hasMatch()) {
         const qint64 seconds = parsed->secsTo(now);
         if (seconds <= 0)
             return Error{QStringLiteral("usage"), QStringLiteral("--expires must be a positive duration such as 90d")};
-        return now.addSecs(seconds);
+        expiry = now.addSecs(seconds);
     }
-    if (*parsed <= now)
+    if (!expiry.isValid() || expiry.date().year() > 9999)
+        return Error{QStringLiteral("usage"), QStringLiteral("--expires is too far in the future: give at most a few years")};
+    if (expiry <= now)
         return Error{QStringLiteral("usage"), QStringLiteral("--expires is in the past: give a future time or a duration such as 90d")};
-    return *parsed;
+    return expiry;
 }
 
 void wipe(QByteArray &bytes)

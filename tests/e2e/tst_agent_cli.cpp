@@ -278,6 +278,7 @@ void TestAgentCli::badExpiryIsAUsageError_data()
     QTest::newRow("zero") << QStringLiteral("0d") << QStringLiteral("positive duration");
     QTest::newRow("past date") << QStringLiteral("2020-01-01") << QStringLiteral("in the past");
     QTest::newRow("past time") << QStringLiteral("2020-01-01T00:00:00Z") << QStringLiteral("in the past");
+    QTest::newRow("beyond year 9999") << QStringLiteral("999999999w") << QStringLiteral("too far in the future");
     QTest::newRow("no offset") << QStringLiteral("2099-01-01T00:00:00") << QStringLiteral("is not a time");
 }
 
