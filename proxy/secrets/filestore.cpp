@@ -430,7 +430,7 @@ Result<void> FileStore::change(const QString &key, const QByteArray *secret)
 
     QLockFile fileLock(m_path + QStringLiteral(".lock"));
     fileLock.setStaleLockTime(0); // only a lock of a dead process is stale
-    if (!fileLock.tryLock(kLockTimeoutMs)) {
+    if (!fileLock.tryLock(m_lockTimeoutMs)) {
         qint64 pid = 0;
         QString host;
         QString app;

@@ -89,6 +89,9 @@ public:
     ~FileStore() override;
 
     QString path() const { return m_path; }
+    // How long a write or remove waits for another writer's lock before it fails (kLockTimeoutMs
+    // unless set).
+    void setLockTimeout(int milliseconds) { m_lockTimeoutMs = milliseconds; }
     // Whether the file exists (a store that was never written has none).
     bool exists() const;
     bool isUnlocked() const;
@@ -121,6 +124,7 @@ private:
 
     QString m_path;
     KdfParams m_newStoreParams;
+    int m_lockTimeoutMs = kLockTimeoutMs;
     std::unique_ptr<State> m_state; // null while locked
 };
 

@@ -11,7 +11,9 @@
 
 #include <QDir>
 #include <QFile>
+#include <QElapsedTimer>
 #include <QFileInfo>
+#include <QLockFile>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -129,6 +131,7 @@ private Q_SLOTS:
     void fileAndDirectoryArePrivate();
     void canaryNeverAppearsInTheFile();
     void twoStoresOnOneFileLoseNoEntries();
+    void writerWaitsForAnotherWritersLock();
     void fileRemovedByAnotherProcessReadsAsEmpty();
     void fileRecreatedWithAnotherPassphraseIsRefused();
     void headerRecordsTheKeyDerivationCost();
@@ -450,6 +453,35 @@ void TestFileStore::twoStoresOnOneFileLoseNoEntries()
     QCOMPARE(third->readNow(QStringLiteral("service/second-4")).value(), QByteArray("rotated by first"));
     QCOMPARE(third->readNow(QStringLiteral("service/seed")).value(), QByteArray("seed"));
     QVERIFY2(!QFileInfo::exists(path + QStringLiteral(".lock")), "the write lock is released");
+}
+
+void TestFileStore::writerWaitsForAnotherWritersLock()
+{
+    TempHome home;
+    const QString path = storePath(home);
+    auto store = unlockedStore(path);
+    QVERIFY(store && store->writeNow(QStringLiteral("service/x"), "first"));
+    store->setLockTimeout(300);
+    const QByteArray before = fileBytes(path);
+    {
+        QLockFile held(path + QStringLiteral(".lock")); // another writer, in the middle of its write
+        QVERIFY(held.tryLock(0));
+        QElapsedTimer timer;
+        timer.start();
+        const auto written = store->writeNow(QStringLiteral("service/y"), "second");
+        QVERIFY(!written);
+        QVERIFY(timer.elapsed() >= 250);
+        QCOMPARE(written.error().code, QStringLiteral("keychain_error"));
+        QVERIFY2(written.error().message.contains(QStringLiteral("is being written by another process (pid %1")
+                                                      .arg(QCoreApplication::applicationPid())),
+                 qPrintable(written.error().message));
+        QVERIFY(!store->removeNow(QStringLiteral("service/x")));
+        QCOMPARE(fileBytes(path), before);
+        // Reading does not need the lock: the file is replaced atomically.
+        QCOMPARE(store->readNow(QStringLiteral("service/x")).value(), QByteArray("first"));
+    }
+    QVERIFY(store->writeNow(QStringLiteral("service/y"), "second"));
+    QCOMPARE(store->readNow(QStringLiteral("service/y")).value(), QByteArray("second"));
 }
 
 void TestFileStore::fileRemovedByAnotherProcessReadsAsEmpty()
