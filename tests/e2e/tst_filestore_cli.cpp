@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include <QDirIterator>
+#include <QElapsedTimer>
+#include <QStandardPaths>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -144,6 +146,7 @@ private Q_SLOTS:
     void initTestCase();
     void serviceCommandsKeepTheSecretInTheEncryptedFileOnly();
     void missingPassphraseGivesTheClearErrorAndChangesNothing();
+    void passphraseIsAskedOnATerminal();
     void unsafePassphraseFileIsRefused();
     void wrongPassphraseIsRefusedAndChangesNothing();
     void doctorChecksTheFileStoreInsteadOfTheKeychain();
@@ -236,6 +239,94 @@ void TestFileStoreCli::missingPassphraseGivesTheClearErrorAndChangesNothing()
     QVERIFY2(error.is_object(), asJson.out.constData());
     QCOMPARE(error["error"]["code"], json("keychain_error"));
     QVERIFY(QString::fromStdString(error["error"]["message"].get<std::string>()).startsWith(FileStore::lockedMessage()));
+}
+
+namespace {
+
+// Runs `keyward ARGS...` on a pseudo-terminal (util-linux `script`), answering each prompt in
+// `dialogue` (prompt text -> line to type) once it appears. Returns the exit code and everything
+// the terminal showed.
+Run onTerminal(const TempHome &home, const QStringList &args, const QList<QPair<QByteArray, QByteArray>> &dialogue)
+{
+    Run result;
+    const QString script = QStandardPaths::findExecutable(QStringLiteral("script"));
+    if (script.isEmpty())
+        return result;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("KEYWARD_HOME"), home.path());
+    env.remove(QStringLiteral("KEYWARD_PASSPHRASE_FILE"));
+    QProcess process;
+    process.setProcessEnvironment(env);
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    QStringList command{QStringLiteral(KEYWARD_BINARY)};
+    for (const QString &arg : args)
+        command << QLatin1Char('\'') + arg + QLatin1Char('\'');
+    process.start(script, {QStringLiteral("-qec"), command.join(u' '), QStringLiteral("/dev/null")});
+    if (!process.waitForStarted(10000))
+        return result;
+    qsizetype seen = 0;
+    for (const auto &[prompt, answer] : dialogue) {
+        QElapsedTimer timer;
+        timer.start();
+        while (result.out.indexOf(prompt, seen) < 0 && timer.elapsed() < 20000 && process.state() == QProcess::Running) {
+            process.waitForReadyRead(100);
+            result.out += process.readAll();
+        }
+        const qsizetype at = result.out.indexOf(prompt, seen);
+        if (at < 0)
+            break;
+        seen = at + prompt.size();
+        QTest::qWait(100); // the prompt is shown before echo is turned off and input flushed
+        process.write(answer + '\r');
+    }
+    if (!process.waitForFinished(60000)) {
+        process.kill();
+        process.waitForFinished();
+    }
+    result.out += process.readAll();
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    return result;
+}
+
+} // namespace
+
+void TestFileStoreCli::passphraseIsAskedOnATerminal()
+{
+    if (QStandardPaths::findExecutable(QStringLiteral("script")).isEmpty())
+        QSKIP("util-linux `script` is not installed; it provides the terminal");
+    TempHome home;
+    QVERIFY(useFileStore(home));
+    const QString path = FileStore::pathIn(KeywardHome::atDirectory(home.path()));
+    const QByteArray secret = "kw-typed-secret";
+    const QByteArray passphrase = "typed passphrase 1234";
+
+    // A new store asks for the passphrase twice; a mismatch stores nothing.
+    const Run mismatch = onTerminal(home, addArgs(QStringLiteral("github")),
+                                    {{"Secret for github", secret},
+                                     {"New passphrase for", passphrase},
+                                     {"Repeat the passphrase", "something else"}});
+    QVERIFY2(mismatch.exitCode == 1, mismatch.out.constData());
+    QVERIFY2(mismatch.out.contains("the two passphrases differ"), mismatch.out.constData());
+    QVERIFY(!QFileInfo::exists(path));
+
+    const Run add = onTerminal(home, addArgs(QStringLiteral("github")),
+                               {{"Secret for github", secret},
+                                {"New passphrase for", passphrase},
+                                {"Repeat the passphrase", passphrase}});
+    QVERIFY2(add.exitCode == 0, add.out.constData());
+    QVERIFY2(!add.out.contains(secret) && !add.out.contains(passphrase), "typed input was echoed");
+    QCOMPARE(fileEntry(home, QStringLiteral("service/github"), passphrase).value(), secret);
+
+    // An existing store asks once; a wrong passphrase is refused.
+    const Run wrong = onTerminal(home, {QStringLiteral("service"), QStringLiteral("remove"), QStringLiteral("github")},
+                                 {{"Passphrase for", "not it at all"}});
+    QVERIFY2(wrong.exitCode == 1, wrong.out.constData());
+    QVERIFY2(wrong.out.contains("wrong passphrase for secrets.kwv"), wrong.out.constData());
+    QVERIFY(!wrong.out.contains("Repeat"));
+    const Run remove = onTerminal(home, {QStringLiteral("service"), QStringLiteral("remove"), QStringLiteral("github")},
+                                  {{"Passphrase for", passphrase}});
+    QVERIFY2(remove.exitCode == 0, remove.out.constData());
+    QCOMPARE(fileEntry(home, QStringLiteral("service/github"), passphrase).error().code, QStringLiteral("not_found"));
 }
 
 void TestFileStoreCli::unsafePassphraseFileIsRefused()
