@@ -23,6 +23,8 @@ struct Subcommand {
 const std::map<QString, Subcommand> &subcommands()
 {
     static const std::map<QString, Subcommand> table = {
+        {QStringLiteral("agent"), {"add, list or remove the agents that call over HTTP, each with its own token",
+                                   keyward::cli::runAgent}},
         {QStringLiteral("doctor"), {"check the keychain, D-Bus, KEYWARD_HOME and the config, with a fix for each problem",
                                     keyward::cli::runDoctor}},
         {QStringLiteral("log"), {"show, verify or purge the tamper-evident audit log", keyward::cli::runLog}},

@@ -3,14 +3,19 @@
 #include "audit/auditlog.h"
 #include "audit/changerecorder.h"
 #include "audit/retention.h"
+#include "cli/secretinput.h"
 #include "daemon/ownerclient.h"
 #include "daemon/ownerlock.h"
+#include "secrets/filestore.h"
 #include "secrets/keychainstore.h"
+#include "secrets/passphrase.h"
 
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QPointer>
 #include <QTimer>
+
+#include <cstring>
 
 namespace keyward::cli {
 
@@ -19,17 +24,71 @@ namespace {
 // Longer than the store's own timeout: only reached if a store breaks its contract.
 constexpr int kStoreGuardMs = kKeychainTimeoutMs + 5000;
 
+void wipe(QByteArray &bytes)
+{
+    if (!bytes.isEmpty())
+        std::memset(bytes.data(), 0, size_t(bytes.size()));
+    bytes.clear();
+}
+
+// The encrypted-file store, unlocked with the passphrase from KEYWARD_PASSPHRASE_FILE or, when
+// stdin is a terminal, typed there (twice for a new store).
+Result<std::unique_ptr<SecretStore>> openFileStore(const KeywardHome &home)
+{
+    auto store = std::make_unique<FileStore>(FileStore::pathIn(home));
+    auto fromFile = passphraseFromEnvironment();
+    if (!fromFile)
+        return fromFile.error();
+    QByteArray passphrase;
+    if (fromFile->has_value()) {
+        passphrase = std::move(fromFile.value()).value();
+    } else if (stdinIsTerminal()) {
+        const bool isNew = !store->exists();
+        auto typed = readPassphrase(isNew ? QStringLiteral("New passphrase for %1 (input hidden): ").arg(store->path())
+                                          : QStringLiteral("Passphrase for %1 (input hidden): ").arg(store->path()));
+        if (!typed)
+            return typed.error();
+        passphrase = std::move(typed).value();
+        if (isNew) {
+            auto again = readPassphrase(QStringLiteral("Repeat the passphrase: "));
+            const bool same = again && again.value() == passphrase;
+            if (again)
+                wipe(again.value());
+            if (!same) {
+                wipe(passphrase);
+                return Error{QString::fromLatin1(secret_errors::kKeychain),
+                             QStringLiteral("the two passphrases differ; nothing was stored: run the command again")};
+            }
+        }
+    } else {
+        return Error{QString::fromLatin1(secret_errors::kKeychain),
+                     FileStore::lockedMessage()
+                         + QStringLiteral(" (with `keyward serve` running), or give this command the passphrase of the "
+                                          "encrypted file store %1: set KEYWARD_PASSPHRASE_FILE to a file only you can "
+                                          "read (chmod 600) that holds it, or run the command on a terminal to be asked")
+                               .arg(store->path())};
+    }
+    auto unlocked = store->unlock(passphrase);
+    wipe(passphrase);
+    if (!unlocked)
+        return unlocked.error();
+    return std::unique_ptr<SecretStore>(std::move(store));
+}
+
 } // namespace
 
 Result<std::unique_ptr<SecretStore>> makeSecretStore(const KeywardHome &home, const Config &config)
 {
-    if (config.settings.secretStore == SecretStoreKind::File) {
-        return Error{QString::fromLatin1(secret_errors::kKeychain),
-                     QStringLiteral("the encrypted file store (settings.secretStore \"file\") is not available in this "
-                                    "build yet; set settings.secretStore to \"keychain\" in config.json")};
-    }
+    if (config.settings.secretStore == SecretStoreKind::File)
+        return openFileStore(home);
     return std::unique_ptr<SecretStore>(
         std::make_unique<KeychainStore>(home.keychainServiceName(), std::chrono::milliseconds(kKeychainTimeoutMs)));
+}
+
+QString secretStoreLabel(const Config &config)
+{
+    return config.settings.secretStore == SecretStoreKind::File ? QStringLiteral("the encrypted file secrets.kwv")
+                                                                : QStringLiteral("the keychain");
 }
 
 Result<void> runStoreCall(const std::function<void(SecretStore::DoneCallback)> &call)

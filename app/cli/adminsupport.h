@@ -22,10 +22,19 @@ namespace keyward::cli {
 // The keychain calls' timeout of DESIGN.md (10 s).
 inline constexpr int kKeychainTimeoutMs = 10000;
 
-// The SecretStore of the admin commands: the OS keychain under this home's service name with the
-// 10 s timeout. The one place that picks the implementation; the encrypted file store is refused
-// with a keychain_error until it exists.
+// The SecretStore of the admin commands, as settings.secretStore picks it; the one place that
+// picks the implementation:
+// - "keychain": the OS keychain under this home's service name with the 10 s timeout;
+// - "file": the encrypted file store (secrets.kwv in the data dir), unlocked with the passphrase
+//   from KEYWARD_PASSPHRASE_FILE, else typed on the terminal when stdin is one (twice for a new
+//   store), else a keychain_error "store locked: run keyward unlock ..." that says how to give
+//   the passphrase. A wrong passphrase or a damaged file is a keychain_error naming the file; a
+//   bad KEYWARD_PASSPHRASE_FILE is a "passphrase_file" error.
 Result<std::unique_ptr<SecretStore>> makeSecretStore(const KeywardHome &home, const Config &config);
+
+// Where makeSecretStore() keeps secrets, for messages: "the keychain" or "the encrypted file
+// secrets.kwv".
+QString secretStoreLabel(const Config &config);
 
 // Runs one asynchronous SecretStore call to completion in a local event loop. A store that breaks
 // its contract and never answers gives a keychain_error after its timeout plus a margin.

@@ -6,7 +6,8 @@
 // and config.json.bak. Secrets go first: when one cannot be removed, no file is touched, so the
 // config still names what remains and `keyward reset` can simply be run again. Then config.json
 // (+ .bak), state.json, audit.db (+ -wal, -shm, -journal), keyward.log and the encrypted file
-// store secrets.kwv are deleted. The lock file stays (it is released on exit).
+// store secrets.kwv are deleted. A home whose config picks the encrypted file store loses its
+// secrets with secrets.kwv (no passphrase needed), so the keychain is not touched. The lock file stays (it is released on exit).
 
 #include "cli/adminsupport.h"
 #include "cli/commands.h"
@@ -90,6 +91,24 @@ Result<QStringList> keysNamedBy(const QString &path)
             keys.append(prefix + QString::fromStdString(it.key()));
     }
     return keys;
+}
+
+// Whether config.json picks the encrypted file store (settings.secretStore "file"), read as
+// leniently as keysNamedBy(). Its secrets all live in secrets.kwv, which reset deletes as a file:
+// no passphrase and no keychain are needed.
+bool usesFileStore(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return false;
+    const json document = json::parse(file.readAll().toStdString(), nullptr, false);
+    if (!document.is_object())
+        return false;
+    const auto settings = document.find("settings");
+    if (settings == document.end() || !settings->is_object())
+        return false;
+    const auto store = settings->find("secretStore");
+    return store != settings->end() && store->is_string() && store->get<std::string>() == "file";
 }
 
 // Asks on the terminal for the word `reset`; true when it was typed.
@@ -198,7 +217,9 @@ int runReset(const QStringList &args)
     QStringList removedKeys;
     QStringList remainingKeys;
     std::optional<Error> firstKeychainError;
-    if (!keys.isEmpty()) {
+    if (!keys.isEmpty() && usesFileStore(home.configFile())) {
+        removedKeys = keys; // deleted with secrets.kwv below
+    } else if (!keys.isEmpty()) {
         auto store = makeSecretStore(home, Config{});
         if (!store)
             return out.error(store.error().code, store.error().message);

@@ -141,8 +141,6 @@ Result<QByteArray> readFromTerminal(const QString &prompt)
     return line;
 }
 
-bool stdinIsTerminal() { return ::isatty(STDIN_FILENO) == 1; }
-
 #else // Q_OS_WIN
 
 Result<QByteArray> readAllOfStdin()
@@ -194,11 +192,33 @@ Result<QByteArray> readFromTerminal(const QString &prompt)
     return line;
 }
 
-bool stdinIsTerminal() { return _isatty(_fileno(stdin)) != 0; }
-
 #endif
 
 } // namespace
+
+#ifndef Q_OS_WIN
+bool stdinIsTerminal() { return ::isatty(STDIN_FILENO) == 1; }
+#else
+bool stdinIsTerminal() { return _isatty(_fileno(stdin)) != 0; }
+#endif
+
+Result<QByteArray> readPassphrase(const QString &prompt)
+{
+    if (!stdinIsTerminal()) {
+        return invalid(QStringLiteral("stdin is not a terminal, so the passphrase cannot be asked for; set "
+                                      "KEYWARD_PASSPHRASE_FILE instead"));
+    }
+    auto raw = readFromTerminal(prompt);
+    if (!raw)
+        return raw.error();
+    QByteArray line = std::move(raw).value();
+    line.chop(1); // the newline readFromTerminal() put back
+    if (line.endsWith('\r'))
+        line.chop(1);
+    if (line.isEmpty())
+        return invalid(QStringLiteral("the passphrase is empty; type it at the prompt"));
+    return line;
+}
 
 Result<QByteArray> secretFromInput(QByteArray raw)
 {

@@ -20,6 +20,14 @@ inline constexpr qsizetype kMaxSecretBytes = 64 * 1024;
 // Ctrl-C restores echo before the process ends. Errors never contain the secret.
 Result<QByteArray> readSecret(const QString &prompt);
 
+// Whether stdin is a terminal (so a secret or passphrase is asked for, not read from a pipe).
+bool stdinIsTerminal();
+
+// Asks for a passphrase on the terminal with echo off (as readSecret() does on a terminal): one
+// line, the trailing LF or CRLF stripped. Refuses when stdin is not a terminal, and refuses an
+// empty line (code "invalid_secret"). Errors never contain the passphrase.
+Result<QByteArray> readPassphrase(const QString &prompt);
+
 // The rule readSecret() applies to piped input: strips one trailing LF or CRLF, then refuses an
 // empty result or one over kMaxSecretBytes. Exposed for tests.
 Result<QByteArray> secretFromInput(QByteArray raw);

@@ -287,15 +287,15 @@ std::optional<int> serviceFromFlags(const QCommandLineParser &parser, const AddO
 QString describeRules(const Policy &policy);
 
 // What `service add` records in the audit: the service's shape, never its secret.
-QString describeAdded(const ServiceConfig &service)
+QString describeAdded(const ServiceConfig &service, const Config &config)
 {
     QString auth = QString::fromLatin1(authName(service.auth.type));
     if (service.auth.type == AuthType::Header)
         auth += QStringLiteral(" ") + service.auth.header;
     else if (service.auth.type == AuthType::Query)
         auth += QStringLiteral(" parameter ") + service.auth.param;
-    return QStringLiteral("added with base URL %1, auth %2, rules: %3; secret stored in the keychain")
-        .arg(service.baseUrl, auth, describeRules(service.policy));
+    return QStringLiteral("added with base URL %1, auth %2, rules: %3; secret stored in %4")
+        .arg(service.baseUrl, auth, describeRules(service.policy), secretStoreLabel(config));
 }
 
 int runAdd(const QStringList &args)
@@ -366,7 +366,7 @@ int runAdd(const QStringList &args)
         runStoreCall([&](SecretStore::DoneCallback done) { secrets.remove(secretKey(name), done); });
         return out.error(saved.error().code, saved.error().message);
     }
-    if (const auto failed = recordAdminChange(ctx.home, out, QStringLiteral("service add"), name, describeAdded(service),
+    if (const auto failed = recordAdminChange(ctx.home, out, QStringLiteral("service add"), name, describeAdded(service, config),
                                               QStringLiteral("Added service '%1' and stored its secret").arg(name), name))
         return *failed;
     if (out.json()) {
@@ -374,7 +374,7 @@ int runAdd(const QStringList &args)
         object["name"] = name.toStdString();
         out.object(object);
     } else {
-        out.message(QStringLiteral("Added service '%1'; its secret is in the keychain.").arg(name));
+        out.message(QStringLiteral("Added service '%1'; its secret is in %2.").arg(name, secretStoreLabel(config)));
     }
     return ExitOk;
 }

@@ -16,6 +16,7 @@ inline constexpr const char *kHome = "home";
 inline constexpr const char *kConfig = "config";
 inline constexpr const char *kAudit = "audit";
 inline constexpr const char *kOwner = "owner";
+inline constexpr const char *kSecretFile = "secret-file";
 
 // A session bus can be found and connected to. Never autolaunches one: without
 // DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR/bus it fails without trying.
@@ -42,6 +43,16 @@ DoctorCheck audit(const KeywardHome &home);
 // it answers on its socket (its pid, socket, HTTP URL or off, MCP sessions), and one that holds
 // the owner lock but does not answer fails with how to stop it.
 DoctorCheck owner(const KeywardHome &home);
+// The encrypted-file store (settings.secretStore "file"), checked instead of the keychain round
+// trip: KEYWARD_PASSPHRASE_FILE, when set, is a usable passphrase file; secrets.kwv is missing
+// (fine: created on the first secret, with a passphrase of at least 8 bytes) or is the user's own
+// with mode 0600, has a header this build reads and, when the passphrase file is set, opens with
+// it (one Argon2id derivation, about a second). Never writes anything.
+DoctorCheck secretFile(const KeywardHome &home);
+
+// The fix sentence that points a machine without a reachable Secret Service at the
+// encrypted-file store.
+QString headlessChoice();
 
 // `path` as a shell word (single-quoted when it holds anything but safe characters).
 QString shellQuote(const QString &path);

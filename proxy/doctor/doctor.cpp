@@ -1,5 +1,6 @@
 #include "doctor/doctor.h"
 
+#include "config/configjson.h"
 #include "core/logging.h"
 #include "doctor/checks.h"
 #include "secrets/keychainadvice.h"
@@ -73,9 +74,19 @@ QStringList Doctor::allCheckNames()
 Doctor::Doctor(const KeywardHome &home, SecretStore &store, Options options, QObject *parent)
     : QObject(parent), m_home(home), m_store(store), m_options(std::move(options))
 {
+    if (m_options.secretStore) {
+        m_storeKind = *m_options.secretStore;
+    } else if (const auto config = loadConfigFile(m_home.configFile())) {
+        m_storeKind = config->settings.secretStore;
+    }
+    const bool fileStore = m_storeKind == SecretStoreKind::File;
     for (const QString &check : allCheckNames()) {
-        if (m_options.checks.isEmpty() || m_options.checks.contains(check))
-            m_plan.append(check);
+        // With the file store, secret-file takes the keychain's place (either name selects it).
+        const bool storeSlot = check == name(kKeychain);
+        const bool wanted = m_options.checks.isEmpty() || m_options.checks.contains(check)
+            || (storeSlot && m_options.checks.contains(name(kSecretFile)));
+        if (wanted)
+            m_plan.append(storeSlot && fileStore ? name(kSecretFile) : check);
     }
     if (m_options.keychainServiceName.isEmpty())
         m_options.keychainServiceName = m_home.keychainServiceName();
@@ -104,8 +115,14 @@ void Doctor::start()
     QTimer::singleShot(0, this, &Doctor::runNext);
 }
 
-void Doctor::record(const DoctorCheck &check)
+void Doctor::record(const DoctorCheck &given)
 {
+    DoctorCheck check = given;
+    const bool secretServiceCheck = check.name == name(kDbusSession) || check.name == name(kSecretService);
+    if (secretServiceCheck && !check.ok && m_storeKind == SecretStoreKind::Keychain
+        && !check.message.startsWith(QLatin1String("skipped"))) {
+        check.fix += QStringLiteral("; or, ") + headlessChoice();
+    }
     logger("core.doctor")->debug("{}: {}", check.name.toStdString(), check.ok ? "ok" : "failed");
     m_report.checks.append(check);
 }
@@ -125,6 +142,11 @@ void Doctor::runNext()
             record(DoctorCheck::fail(check, QStringLiteral("skipped: the doctor ran out of time (%1)")
                                                 .arg(keychain_advice::formatSeconds(m_options.overallTimeout)),
                                      QStringLiteral("fix the check that did not finish, then run `keyward doctor` again")));
+        } else if (m_storeKind == SecretStoreKind::File && (check == name(kDbusSession) || check == name(kSecretService))) {
+            record(DoctorCheck::pass(check, QStringLiteral("not needed: settings.secretStore is \"file\" (the encrypted "
+                                                           "secrets.kwv), so the keychain is not used")));
+        } else if (check == name(kSecretFile)) {
+            record(secretFile(m_home));
         } else if (check == name(kDbusSession)) {
             record(sessionBus());
         } else if (check == name(kSecretService)) {

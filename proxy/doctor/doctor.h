@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/config.h"
 #include "core/keywardhome.h"
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include <QTimer>
 
 #include <chrono>
+#include <optional>
 
 namespace keyward {
 
@@ -49,6 +51,10 @@ struct DoctorReport {
 //   home            KEYWARD_HOME (or the default dirs) is the user's own, dirs 0700, files 0600
 //   config          config.json parses and follows the full schema (see configjson.h)
 //   audit           audit.db, when there is one, opens read-only and its hash chain verifies
+// With settings.secretStore "file" the keychain is not used: dbus-session and secret-service pass
+// as not needed, and `secret-file` (checks.h secretFile()) takes the place of `keychain`. With the
+// keychain, a failed dbus-session or secret-service check's fix ends with the headless choice
+// (the encrypted file store; checks.h headlessChoice()).
 // The checks run in that order. `keychain` runs only when the D-Bus checks that ran passed; it is
 // reported failed as skipped otherwise. On systems without D-Bus the D-Bus checks pass as not
 // applicable.
@@ -71,6 +77,9 @@ public:
         std::chrono::milliseconds overallTimeout{45000};
         // Named in the keychain check's message.
         QString keychainServiceName;
+        // Which SecretStore to check; nullopt reads settings.secretStore from the home's
+        // config.json (the keychain when there is none or it does not load).
+        std::optional<SecretStoreKind> secretStore;
     };
 
     static QStringList allCheckNames();
@@ -98,6 +107,7 @@ private:
     KeywardHome m_home;
     SecretStore &m_store;
     Options m_options;
+    SecretStoreKind m_storeKind = SecretStoreKind::Keychain;
     QStringList m_plan;
     qsizetype m_next = 0;
     DoctorReport m_report;

@@ -5,7 +5,9 @@
 #include "audit/auditlog.h"
 #include "audit/changerecorder.h"
 #include "core/keywardhome.h"
+#include "doctor/checks.h"
 #include "doctor/doctor.h"
+#include "secrets/filestore.h"
 #include "support/fakesecretstore.h"
 #include "support/temphome.h"
 
@@ -122,6 +124,10 @@ private Q_SLOTS:
     void overallTimeoutFailsTheRunningCheckAndStillRunsInstantOnes();
     void finishedIsEmittedOnceAndNeverInsideStart();
     void reportJsonHasExactlyTheDocumentedShape();
+    void fileStoreReplacesTheKeychainAndNeedsNoDbus();
+    void fileStoreSettingIsReadFromTheConfig();
+    void secretFileCheck_data();
+    void secretFileCheck();
 };
 
 void TestDoctor::wrongModesAreReportedWithTheExactChmod_data()
@@ -598,6 +604,8 @@ void TestDoctor::withoutSessionBusTheKeychainIsSkippedWithoutTouchingIt()
     QVERIFY(!bus.ok);
     QVERIFY2(bus.message.contains(QLatin1String("DBUS_SESSION_BUS_ADDRESS is not set")), qPrintable(bus.message));
     QVERIFY2(bus.fix.contains(QLatin1String("dbus-run-session")), qPrintable(bus.fix));
+    QVERIFY2(bus.fix.contains(QLatin1String("\"settings\": {\"secretStore\": \"file\"}")), qPrintable(bus.fix));
+    QVERIFY2(bus.fix.contains(QLatin1String("KEYWARD_PASSPHRASE_FILE")), qPrintable(bus.fix));
     const DoctorCheck &secretService = report->checks.at(1);
     QVERIFY(!secretService.ok);
     QCOMPARE(secretService.message, QStringLiteral("skipped: no D-Bus session"));
@@ -685,6 +693,128 @@ void TestDoctor::reportJsonHasExactlyTheDocumentedShape()
         QVERIFY(check.at("ok").get<bool>());
         QVERIFY(check.at("message").is_string());
         QVERIFY(check.at("fix").is_null());
+    }
+}
+
+void TestDoctor::fileStoreReplacesTheKeychainAndNeedsNoDbus()
+{
+    QTemporaryDir emptyRuntimeDir;
+    QVERIFY(emptyRuntimeDir.isValid());
+    const EnvironmentOverride noBus("DBUS_SESSION_BUS_ADDRESS", QByteArray());
+    const EnvironmentOverride noRuntimeBus("XDG_RUNTIME_DIR", QFile::encodeName(emptyRuntimeDir.path()));
+    const EnvironmentOverride noPassphrase("KEYWARD_PASSPHRASE_FILE", QByteArray());
+
+    TempHome temp;
+    FakeSecretStore store;
+    Doctor::Options options = onlyChecks({});
+    options.secretStore = keyward::SecretStoreKind::File;
+    const auto report = runDoctor(KeywardHome::atDirectory(temp.path()), store, options);
+    QVERIFY(report);
+    QStringList names;
+    for (const DoctorCheck &check : report->checks)
+        names.append(check.name);
+    QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("secret-file"),
+                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner")}));
+    QVERIFY(report->ok());
+    QVERIFY2(report->checks.at(0).message.startsWith(QLatin1String("not needed")), qPrintable(report->checks.at(0).message));
+    QVERIFY(report->checks.at(1).message.startsWith(QLatin1String("not needed")));
+    QVERIFY2(report->checks.at(2).message.contains(QLatin1String("no secrets.kwv yet")), qPrintable(report->checks.at(2).message));
+    QVERIFY(store.calls().isEmpty());
+
+    // Asking for the keychain check selects the store check in its place.
+    options.checks = {QStringLiteral("keychain")};
+    const auto only = runDoctor(KeywardHome::atDirectory(temp.path()), store, options);
+    QVERIFY(only);
+    QCOMPARE(only->checks.size(), 1);
+    QCOMPARE(only->checks.first().name, QStringLiteral("secret-file"));
+}
+
+void TestDoctor::fileStoreSettingIsReadFromTheConfig()
+{
+    TempHome temp;
+    QVERIFY(writeFile(temp.filePath(QStringLiteral("config.json")),
+                      "{\"version\": 1, \"settings\": {\"secretStore\": \"file\"}}", kPrivateFile));
+    const EnvironmentOverride noPassphrase("KEYWARD_PASSPHRASE_FILE", QByteArray());
+    FakeSecretStore store;
+    const auto report = runDoctor(KeywardHome::atDirectory(temp.path()), store,
+                                  onlyChecks({QStringLiteral("keychain"), QStringLiteral("config")}));
+    QVERIFY(report);
+    QCOMPARE(report->checks.size(), 2);
+    QCOMPARE(report->checks.at(0).name, QStringLiteral("secret-file"));
+    QVERIFY(report->checks.at(0).ok);
+    QVERIFY(store.calls().isEmpty());
+}
+
+void TestDoctor::secretFileCheck_data()
+{
+    QTest::addColumn<QString>("store");      // "none", "good" (written with the passphrase), "damaged"
+    QTest::addColumn<int>("storeMode");
+    QTest::addColumn<QString>("passphrase"); // the passphrase file's content; empty = variable unset
+    QTest::addColumn<int>("passphraseMode");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QString>("expectedMessage");
+    QTest::addColumn<QString>("expectedFix");
+
+    const QString right = QStringLiteral("the right passphrase");
+    QTest::newRow("no store, no passphrase file") << "none" << 0 << QString() << 0 << true
+                                                  << "a passphrase asked on the terminal" << QString();
+    QTest::newRow("no store, usable passphrase file") << "none" << 0 << right << 0600 << true
+                                                      << "created with the passphrase from KEYWARD_PASSPHRASE_FILE" << QString();
+    QTest::newRow("no store, short passphrase") << "none" << 0 << "Zq9!" << 0600 << false << "shorter than 8 bytes"
+                                                << "write a longer passphrase";
+    QTest::newRow("passphrase file readable by others") << "none" << 0 << right << 0644 << false
+                                                        << "accessible by group or others" << "chmod 600";
+    QTest::newRow("store opens") << "good" << 0600 << right << 0600 << true << "opens with the passphrase" << QString();
+    QTest::newRow("wrong passphrase") << "good" << 0600 << "a wrong passphrase" << 0600 << false << "wrong passphrase for secrets.kwv"
+                                      << "put the passphrase secrets.kwv was created with";
+    QTest::newRow("store readable by others") << "good" << 0644 << right << 0600 << false << "has mode 0644, not 0600" << "chmod 600 ";
+    QTest::newRow("store without passphrase file") << "good" << 0600 << QString() << 0 << true
+                                                   << "is an encrypted store this Keyward reads" << QString();
+    QTest::newRow("damaged store without passphrase file") << "damaged" << 0600 << QString() << 0 << false
+                                                           << "is not a Keyward secrets file" << "restore it from a backup";
+}
+
+void TestDoctor::secretFileCheck()
+{
+    QFETCH(QString, store);
+    QFETCH(int, storeMode);
+    QFETCH(QString, passphrase);
+    QFETCH(int, passphraseMode);
+    QFETCH(bool, ok);
+    QFETCH(QString, expectedMessage);
+    QFETCH(QString, expectedFix);
+
+    TempHome temp;
+    const KeywardHome home = KeywardHome::atDirectory(temp.path());
+    const QString path = keyward::FileStore::pathIn(home);
+    if (store == QLatin1String("good")) {
+        keyward::FileStore file(path, keyward::FileStore::KdfParams::minimum());
+        QVERIFY(file.unlock("the right passphrase"));
+        QVERIFY(file.writeNow(QStringLiteral("service/x"), "secret"));
+        QVERIFY(setMode(path, storeMode));
+    } else if (store == QLatin1String("damaged")) {
+        QVERIFY(writeFile(path, "not an encrypted store at all, just text", kPrivateFile));
+    }
+    QTemporaryDir outside;
+    const QString passphrasePath = outside.filePath(QStringLiteral("passphrase"));
+    if (!passphrase.isEmpty()) {
+        QVERIFY(writeFile(passphrasePath, passphrase.toUtf8() + '\n', kPrivateFile));
+        QVERIFY(setMode(passphrasePath, passphraseMode));
+    }
+    const EnvironmentOverride variable("KEYWARD_PASSPHRASE_FILE",
+                                       passphrase.isEmpty() ? QByteArray() : QFile::encodeName(passphrasePath));
+
+    const DoctorCheck check = keyward::doctor_checks::secretFile(home);
+    QCOMPARE(check.name, QStringLiteral("secret-file"));
+    QVERIFY2(check.ok == ok, qPrintable(check.message + QStringLiteral(" / ") + check.fix));
+    QVERIFY2(check.message.contains(expectedMessage), qPrintable(check.message));
+    if (ok)
+        QVERIFY(check.fix.isEmpty());
+    else
+        QVERIFY2(check.fix.contains(expectedFix), qPrintable(check.fix));
+    if (!passphrase.isEmpty()) {
+        QVERIFY(!check.message.contains(passphrase));
+        QVERIFY(!check.fix.contains(passphrase));
     }
 }
 
