@@ -25,12 +25,16 @@ const std::map<QString, Subcommand> &subcommands()
     static const std::map<QString, Subcommand> table = {
         {QStringLiteral("doctor"), {"check the keychain, D-Bus, KEYWARD_HOME and the config, with a fix for each problem",
                                     keyward::cli::runDoctor}},
+        {QStringLiteral("kill"), {"stop every call at once, or one service's or agent's (--service S | --agent A)",
+                                  keyward::cli::runKill}},
         {QStringLiteral("log"), {"show, verify or purge the tamper-evident audit log", keyward::cli::runLog}},
         {QStringLiteral("mcp"), {"serve MCP over stdio (what MCP clients launch)", keyward::cli::runMcp}},
         {QStringLiteral("policy"), {"set or show a service's policy, or one agent's override of it",
                                     keyward::cli::runPolicy}},
         {QStringLiteral("reset"), {"remove every secret, the config and the audit of this home (asks first; --yes)",
                                    keyward::cli::runReset}},
+        {QStringLiteral("resume"), {"lift the global kill switch, or one service's or agent's, or --all",
+                                    keyward::cli::runResume}},
         {QStringLiteral("service"), {"add, list, show, remove, rotate, enable or disable the APIs agents may call",
                                      keyward::cli::runService}},
     };
