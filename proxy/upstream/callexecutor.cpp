@@ -204,10 +204,9 @@ void CallExecutor::finish(Call &call, json result)
         if (auto node = m_inFlight.extract(call.id))
             tracked = std::move(node.mapped());
     }
-    if (call.external) {
+    // The cancellation itself stays referenced: this may run inside its cancel() or onCancel().
+    if (call.external)
         call.external->remove(call.externalRegistration);
-        call.external.reset();
-    }
     call.row.durationMs = call.timer.elapsed();
     call.row.time = QDateTime::currentDateTimeUtc();
     const auto appended = m_audit.append(call.row);
@@ -425,7 +424,6 @@ void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCa
     for (const auto &[key, value] : *query)
         call->row.queryKeys << key;
 
-    call->caller = caller;
     call->args = args;
     call->serviceName = serviceName;
     call->service = service;
