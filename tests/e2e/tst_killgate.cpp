@@ -242,6 +242,23 @@ private Q_SLOTS:
         QCOMPARE(outcome->doneCalls, 1);
     }
 
+    void killAfterTheHeadersAuditsWhatArrived()
+    {
+        start(baseService());
+        const auto outcome = begin("GET", "/drip?ms=20000");
+        QTRY_VERIFY_WITH_TIMEOUT(upstreamSaw(QStringLiteral("/drip")), 10000);
+        QTest::qWait(500); // the status line, headers and first chunk arrive meanwhile
+        killFromOutside(KillTarget::all());
+        QCOMPARE(outcome->doneCalls, 1);
+        QCOMPARE(errorOf(outcome->result), QStringLiteral("killed"));
+        QVERIFY(outcome->result.dump().find("first chunk") == std::string::npos); // nothing partial is handed on
+        const QList<AuditRow> audited = rows();
+        QCOMPARE(audited.size(), 1);
+        QCOMPARE(audited[0].decision, QStringLiteral("killed"));
+        QCOMPARE(audited[0].status, std::optional<int>(200));
+        QCOMPARE(audited[0].bytesOut, qint64(12));
+    }
+
     void inFlightCallOfAnotherServiceIsNotTouched()
     {
         start(baseService());
