@@ -5,7 +5,7 @@
 // (`service/<name>` for each service, `env/<ref>` for each run reference), taken from config.json
 // and config.json.bak. Secrets go first: when one cannot be removed, no file is touched, so the
 // config still names what remains and `keyward reset` can simply be run again. Then config.json
-// (+ .bak), state.json, audit.db (+ -wal, -shm, -journal), keyward.log and the encrypted file
+// (+ .bak), state.json (+ the .corrupt one `keyward kill` may set aside), audit.db (+ -wal, -shm, -journal), keyward.log and the encrypted file
 // store secrets.kwv are deleted. The lock file stays (it is released on exit).
 
 #include "cli/adminsupport.h"
@@ -110,6 +110,7 @@ QStringList filesOf(const KeywardHome &home)
     return {home.configFile(),
             home.configFile() + QStringLiteral(".bak"),
             home.stateFile(),
+            home.stateFile() + QStringLiteral(".corrupt"),
             audit,
             audit + QStringLiteral("-wal"),
             audit + QStringLiteral("-shm"),
