@@ -259,6 +259,33 @@ private Q_SLOTS:
         QCOMPARE(audited[0].bytesOut, qint64(12));
     }
 
+    void thirtyTwoConcurrentCallsAllEndAsKilled()
+    {
+        start(baseService());
+        std::vector<std::shared_ptr<Outcome>> outcomes;
+        for (int i = 0; i < 32; ++i)
+            outcomes.push_back(begin("GET", "/slow?ms=20000", QStringLiteral("agent-%1").arg(i)));
+        // Six reach the upstream (Qt's connections per host); the rest wait in Qt's queue.
+        QTRY_VERIFY_WITH_TIMEOUT(m_upstream.received().size() >= 6, 10000);
+        QCOMPARE(m_executor->inFlightCalls(), 32);
+        QElapsedTimer timer;
+        timer.start();
+        killFromOutside(KillTarget::all());
+        for (const auto &outcome : outcomes) {
+            QCOMPARE(outcome->doneCalls, 1);
+            QCOMPARE(errorOf(outcome->result), QStringLiteral("killed"));
+        }
+        qInfo("32 calls in flight ended %lld ms after the kill was written", timer.elapsed());
+        QCOMPARE(m_executor->inFlightCalls(), 0);
+        const QList<AuditRow> audited = rows();
+        QCOMPARE(audited.size(), 32);
+        for (const AuditRow &row : audited)
+            QCOMPARE(row.decision, QStringLiteral("killed"));
+        QVERIFY(m_audit->verify()->ok);
+        QTest::qWait(200);
+        QVERIFY(m_upstream.received().size() < 32); // the queued ones were never sent
+    }
+
     void inFlightCallOfAnotherServiceIsNotTouched()
     {
         start(baseService());
