@@ -8,11 +8,12 @@ namespace keyward::app {
 
 CoreStack::CoreStack(const KeywardHome &home)
     : m_config(home.configFile()),
+      m_kills(home.stateFile()),
       m_audit(home.auditDatabase()),
       m_keychain(home.keychainServiceName()),
       m_secrets(m_keychain),
       m_upstream(m_network),
-      m_executor(m_config, m_secrets, m_upstream, m_audit),
+      m_executor(m_config, m_kills, m_secrets, m_upstream, m_audit),
       m_retention(m_audit, [this] { return m_config.config().settings.retentionDays; })
 {
 }
@@ -25,6 +26,8 @@ Result<std::unique_ptr<CoreStack>> CoreStack::create(const KeywardHome &home)
         return Error{loaded.error().code, QStringLiteral("%1: %2").arg(home.configFile(), loaded.error().message)};
     if (const auto opened = stack->m_audit.open(); !opened)
         return opened.error();
+    // Fails safe (logged by KillState): an unreadable state.json refuses every call until it is fixed.
+    (void)stack->m_kills.load();
 
     QObject::connect(&stack->m_config, &ConfigStore::invalid, [](const Error &error) {
         keyward::logger("core.config")->error("config.json is invalid, the last good config stays in force: {}",

@@ -7,6 +7,7 @@
 #include "core/result.h"
 #include "secrets/keychainstore.h"
 #include "secrets/secretcache.h"
+#include "state/killstate.h"
 #include "upstream/callexecutor.h"
 #include "upstream/upstreamclient.h"
 
@@ -16,16 +17,18 @@
 
 namespace keyward::app {
 
-// Everything that runs `execute` calls in this process, wired together: the config (followed on
-// disk), the audit log, the keychain with its cache, one network manager honouring the system
+// Everything that runs `execute` calls in this process, wired together: the config and the kill
+// switches of state.json (both followed on disk), the audit log, the keychain with its cache, one network manager honouring the system
 // proxy, the upstream client and the call executor. Build it with create() on the thread that
 // runs the event loop; it lives as long as the calls it serves. It applies the audit retention of
-// settings.retentionDays at start and then at most once a day.
+// settings.retentionDays at start and then at most once a day. An unreadable state.json does not
+// stop it: every call is refused as killed until the file is fixed (see KillState).
 class CoreStack {
 public:
     static Result<std::unique_ptr<CoreStack>> create(const KeywardHome &home);
 
     ConfigStore &config() { return m_config; }
+    KillState &kills() { return m_kills; }
     AuditLog &audit() { return m_audit; }
     CallExecutor &executor() { return m_executor; }
     SecretCache &secrets() { return m_secrets; }
@@ -34,6 +37,7 @@ private:
     explicit CoreStack(const KeywardHome &home);
 
     ConfigStore m_config;
+    KillState m_kills;
     AuditLog m_audit;
     KeychainStore m_keychain;
     SecretCache m_secrets;

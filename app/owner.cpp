@@ -80,6 +80,7 @@ Result<nlohmann::json> Owner::handleAdmin(const std::string &op)
     if (op == "reload") {
         // An admin command changed the home: follow it now rather than when the watchers fire.
         m_core->config().reload();
+        m_core->kills().reload();
         m_core->secrets().dropAll();
         return nlohmann::json::object();
     }

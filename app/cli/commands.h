@@ -8,10 +8,12 @@ namespace keyward::cli {
 // code. They run under a QCoreApplication; none needs a display.
 int runAgent(const QStringList &args);
 int runDoctor(const QStringList &args);
+int runKill(const QStringList &args);
 int runLog(const QStringList &args);
 int runMcp(const QStringList &args);
 int runPolicy(const QStringList &args);
 int runReset(const QStringList &args);
+int runResume(const QStringList &args);
 int runServe(const QStringList &args);
 int runService(const QStringList &args);
 // `keyward service test NAME` (args[0] = "keyward service test").

@@ -5,9 +5,10 @@
 // (`service/<name>` for each service, `env/<ref>` for each run reference), taken from config.json
 // and config.json.bak. Secrets go first: when one cannot be removed, no file is touched, so the
 // config still names what remains and `keyward reset` can simply be run again. Then config.json
-// (+ .bak), state.json, audit.db (+ -wal, -shm, -journal), keyward.log and the encrypted file
-// store secrets.kwv are deleted. A home whose config picks the encrypted file store loses its
-// secrets with secrets.kwv (no passphrase needed), so the keychain is not touched. The lock file stays (it is released on exit).
+// (+ .bak), state.json (+ the .corrupt one `keyward kill` may set aside), audit.db (+ -wal, -shm,
+// -journal), keyward.log and the encrypted file store secrets.kwv are deleted. A home whose config
+// picks the encrypted file store loses its secrets with secrets.kwv (no passphrase needed), so the
+// keychain is not touched. The lock file stays (it is released on exit).
 
 #include "cli/adminsupport.h"
 #include "cli/commands.h"
@@ -133,6 +134,7 @@ QStringList filesOf(const KeywardHome &home)
     return {home.configFile(),
             home.configFile() + QStringLiteral(".bak"),
             home.stateFile(),
+            home.stateFile() + QStringLiteral(".corrupt"),
             audit,
             audit + QStringLiteral("-wal"),
             audit + QStringLiteral("-shm"),

@@ -15,6 +15,7 @@
 #include "policy/rulematcher.h"
 #include "policy/schedule.h"
 #include "secrets/secretcache.h"
+#include "state/killstate.h"
 #include "upstream/credentialinjector.h"
 #include "upstream/redactor.h"
 #include "upstream/upstreamclient.h"
@@ -113,6 +114,8 @@ QString cut(const QByteArray &bytes, qint64 cap)
 } // namespace
 
 struct CallExecutor::Call {
+    quint64 id = 0;      // set while tracked in m_inFlight
+    bool ended = false;  // `done` has run, or the executor is gone: nothing more happens
     ResultCallback done;
     AuditRow row;
     QElapsedTimer timer;
@@ -130,12 +133,33 @@ struct CallExecutor::Call {
     QString rule;          // the rule that allowed the call
     bool approved = false; // an `ask` rule matched and the user approved
     std::optional<RateLimit> serviceRate; // the service's own rate, before agent overrides
+
+    // Ways a call in flight is stopped: the caller's cancellation, the upstream request's own.
+    std::shared_ptr<Cancellation> external;
+    Cancellation::Registration externalRegistration = 0;
+    std::shared_ptr<Cancellation> upstream; // while the upstream request is in flight
+    std::optional<KillRefusal> killedBy;    // why it was aborted, if it was: a kill switch
+    QString cancelledBecause;               // ... or the caller's cancellation
 };
 
-CallExecutor::CallExecutor(ConfigStore &config, SecretCache &secrets, UpstreamClient &upstream, AuditLog &audit,
-                           QObject *parent)
-    : QObject(parent), m_config(config), m_secrets(secrets), m_upstream(upstream), m_audit(audit)
+CallExecutor::CallExecutor(ConfigStore &config, KillState &kills, SecretCache &secrets, UpstreamClient &upstream,
+                           AuditLog &audit, QObject *parent)
+    : QObject(parent), m_config(config), m_kills(kills), m_secrets(secrets), m_upstream(upstream), m_audit(audit)
 {
+    connect(&m_kills, &KillState::changed, this, &CallExecutor::abortKilledCalls);
+}
+
+CallExecutor::~CallExecutor()
+{
+    const auto calls = std::move(m_inFlight);
+    m_inFlight.clear();
+    for (const auto &[id, call] : calls) {
+        call->ended = true;
+        if (call->external)
+            call->external->remove(call->externalRegistration);
+        if (const auto upstream = call->upstream)
+            upstream->cancel(QStringLiteral("Keyward is shutting down"));
+    }
 }
 
 json CallExecutor::listServices(const Caller &caller) const
@@ -162,13 +186,27 @@ json CallExecutor::listServices(const Caller &caller) const
                             {"rate", rate},
                             {"schedule", schedule},
                             {"requireReason", service.policy.requireReason},
-                            {"state", service.enabled ? "active" : "disabled"}});
+                            {"state", m_kills.killed(name, caller.agent) ? "killed"
+                                      : service.enabled                  ? "active"
+                                                                         : "disabled"}});
     }
     return json{{"services", services}};
 }
 
 void CallExecutor::finish(Call &call, json result)
 {
+    if (call.ended)
+        return;
+    call.ended = true;
+    // Keeps the call alive to the end of this function even when the tracking entry held it last.
+    std::shared_ptr<Call> tracked;
+    if (call.id != 0) {
+        if (auto node = m_inFlight.extract(call.id))
+            tracked = std::move(node.mapped());
+    }
+    // The cancellation itself stays referenced: this may run inside its cancel() or onCancel().
+    if (call.external)
+        call.external->remove(call.externalRegistration);
     call.row.durationMs = call.timer.elapsed();
     call.row.time = QDateTime::currentDateTimeUtc();
     const auto appended = m_audit.append(call.row);
@@ -180,7 +218,89 @@ void CallExecutor::finish(Call &call, json result)
                                     "), so it withholds the result; the user can check it with `keyward doctor`",
                                 "audit:unavailable");
     }
-    call.done(std::move(result));
+    // `done` may drop the last reference to this call: run it from a local.
+    const ResultCallback done = std::move(call.done);
+    done(std::move(result));
+}
+
+void CallExecutor::refuseAsKilled(Call &call, const KillRefusal &refusal)
+{
+    call.row.decision = QStringLiteral("killed");
+    call.row.rule = refusal.rule;
+    finish(call, mcp::toolError("killed", refusal.message.toStdString(), refusal.rule.toStdString()));
+}
+
+bool CallExecutor::refuseIfKilled(Call &call)
+{
+    const auto refusal = m_kills.refusalFor(call.serviceName, call.caller.agent);
+    if (!refusal)
+        return false;
+    refuseAsKilled(call, *refusal);
+    return true;
+}
+
+bool CallExecutor::track(const std::shared_ptr<Call> &call)
+{
+    if (call->id != 0)
+        return !call->ended;
+    call->id = m_nextCallId++;
+    m_inFlight.emplace(call->id, call);
+    if (call->external) {
+        // A weak reference: a registration left behind never keeps a call alive.
+        call->externalRegistration = call->external->onCancel([this, weak = std::weak_ptr<Call>(call)](const QString &reason) {
+            const auto cancelled = weak.lock();
+            if (!cancelled || cancelled->ended || cancelled->killedBy || !cancelled->cancelledBecause.isEmpty())
+                return;
+            cancelled->cancelledBecause = reason.isEmpty() ? QStringLiteral("the caller went away") : reason;
+            abort(cancelled);
+        });
+    }
+    return !call->ended;
+}
+
+void CallExecutor::abort(const std::shared_ptr<Call> &call)
+{
+    if (call->ended)
+        return;
+    if (const auto upstream = call->upstream) {
+        // The upstream answer (marked cancelled) ends the call, within cancel() or soon after.
+        upstream->cancel(call->killedBy ? call->killedBy->rule : call->cancelledBecause);
+        return;
+    }
+    endAborted(*call);
+}
+
+void CallExecutor::endAborted(Call &call)
+{
+    if (call.killedBy) {
+        refuseAsKilled(call, *call.killedBy);
+        return;
+    }
+    call.row.decision = QStringLiteral("error");
+    call.row.rule = QStringLiteral("cancelled: ") + call.cancelledBecause.left(200);
+    finish(call, mcp::toolError("upstream_error",
+                                QStringLiteral("the call was cancelled before it completed (%1)")
+                                    .arg(call.cancelledBecause.left(200))
+                                    .toStdString()));
+}
+
+void CallExecutor::abortKilledCalls()
+{
+    if (!m_kills.switches().isEmpty())
+        m_secrets.dropAll(); // DESIGN.md: the secret cache is dropped on kill
+    std::vector<std::shared_ptr<Call>> calls;
+    for (const auto &[id, call] : m_inFlight)
+        calls.push_back(call);
+    for (const auto &call : calls) {
+        if (call->ended || call->killedBy || !call->cancelledBecause.isEmpty())
+            continue;
+        if (auto refusal = m_kills.refusalFor(call->serviceName, call->caller.agent)) {
+            logger("core.execute")->info("aborting a call of {} to {}: {}", call->caller.agent.toStdString(),
+                                         call->serviceName.toStdString(), refusal->rule.toStdString());
+            call->killedBy = std::move(refusal);
+            abort(call);
+        }
+    }
 }
 
 void CallExecutor::deny(Call &call, const QString &error, const QString &rule, const QString &message)
@@ -209,15 +329,27 @@ QList<QSslCertificate> CallExecutor::caCertificates(const QString &path)
 void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCallback done,
                            std::shared_ptr<Cancellation> cancellation)
 {
-    Q_UNUSED(cancellation)
     auto call = std::make_shared<Call>();
     call->done = std::move(done);
+    call->external = std::move(cancellation);
     call->timer.start();
+    call->caller = caller;
     call->row.agent = caller.agent;
     call->row.client = caller.client;
     call->row.method = arguments.is_object() && arguments.value("method", json()).is_string()
                            ? QString::fromStdString(arguments["method"].get<std::string>()).left(16)
                            : QString();
+
+    // The kill switch before anything else, even before the arguments are checked.
+    const QString requested = arguments.is_object() && arguments.value("service", json()).is_string()
+                                  ? QString::fromStdString(arguments["service"].get<std::string>())
+                                  : QString();
+    if (const auto refusal = m_kills.refusalFor(requested, caller.agent)) {
+        if (m_config.config().services.count(requested))
+            call->row.service = requested;
+        refuseAsKilled(*call, *refusal);
+        return;
+    }
 
     const auto parsed = mcp::parseExecuteArguments(arguments);
     if (!parsed) {
@@ -292,7 +424,6 @@ void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCa
     for (const auto &[key, value] : *query)
         call->row.queryKeys << key;
 
-    call->caller = caller;
     call->args = args;
     call->serviceName = serviceName;
     call->service = service;
@@ -342,7 +473,11 @@ void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCa
         return;
     }
     const policy::ApprovalRequest request{caller.agent, caller.client, serviceName, args.method, *path, decision.rule, args.reason};
+    if (!track(call))
+        return;
     m_approvals->requestApproval(request, [this, call](policy::ApprovalDecision answer) {
+        if (call->ended) // killed or cancelled while the user was asked
+            return;
         if (answer == policy::ApprovalDecision::ApproveOnce || answer == policy::ApprovalDecision::ApproveAlways) {
             call->approved = true;
             continueAfterRules(call);
@@ -357,6 +492,8 @@ void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCa
 
 void CallExecutor::continueAfterRules(const std::shared_ptr<Call> &call)
 {
+    if (refuseIfKilled(*call)) // a kill may have come while the user was asked
+        return;
     const mcp::ExecuteArguments &args = call->args;
     const ServiceConfig &service = call->service;
     const QString &serviceName = call->serviceName;
@@ -394,108 +531,132 @@ void CallExecutor::continueAfterRules(const std::shared_ptr<Call> &call)
     for (const QString &name : call->headers.dropped)
         dropped.push_back(name.toStdString());
 
-    m_secrets.read(QStringLiteral("service/") + serviceName, [this, call, service, serviceName, url = call->url,
-                                                              headers = call->headers, query = call->query, body,
-                                                              args, dropped](Result<QByteArray> secret) {
+    if (!track(call))
+        return;
+    m_secrets.read(QStringLiteral("service/") + serviceName, [this, call, body, dropped](Result<QByteArray> secret) {
+        if (call->ended) // killed or cancelled while the keychain answered
+            return;
         if (!secret) {
             const QString message = secret.error().code == QLatin1String("not_found")
                                         ? QStringLiteral("the keychain holds no secret for `%1`; the user can store it "
                                                          "with `keyward service rotate %1`")
-                                              .arg(serviceName)
+                                              .arg(call->serviceName)
                                         : secret.error().message;
             deny(*call, QStringLiteral("keychain_error"), {}, message);
             return;
         }
-        // Built per call and dropped with it: the patterns are the secret in many encodings, and
-        // must not outlive the cached secret (building one costs a few µs).
-        const Redactor redactor(revealingForms(service, *secret), serviceName);
-
-        HeaderList outgoing;
-        bool hasContentType = false;
-        for (const auto &[name, value] : headers.headers) {
-            hasContentType |= name.compare(QLatin1String("content-type"), Qt::CaseInsensitive) == 0;
-            outgoing.append({name.toLatin1(), value.toUtf8()});
-        }
-        if (args.bodyIsJson && !hasContentType)
-            outgoing.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
-        QueryList items = query;
-        injectCredential(service, *secret, outgoing, items);
-
-        QUrl target = url;
-        const QByteArray encodedQuery = policy::encodeQuery(items);
-        if (!encodedQuery.isEmpty())
-            target.setQuery(QString::fromLatin1(encodedQuery), QUrl::StrictMode);
-
-        if (call->auditBodyCap > 0 && !body.isEmpty())
-            call->row.requestBody = cut(redactor.redact(body), call->auditBodyCap);
-
-        UpstreamRequest request;
-        request.url = target;
-        request.method = args.method.toLatin1();
-        request.headers = std::move(outgoing);
-        request.body = body;
-        request.timeoutMs = service.policy.timeoutMs;
-        request.maxResponseBytes = service.policy.maxResponseBytes;
-        request.overreadBytes = redactor.longestEncodedLength();
-        request.extraCaCertificates = caCertificates(service.caFile);
-
-        m_upstream.send(request, [this, call, redactor, request, dropped, serviceName](Result<UpstreamResponse> response) {
-            if (!response) {
-                // Messages name host and cause only; the URL's query (which may hold a query-key
-                // credential) is never part of them. Redact anyway.
-                deny(*call, QStringLiteral("upstream_error"), {},
-                     QString::fromUtf8(redactor.redact(response.error().message.toUtf8())));
-                return;
-            }
-            const UpstreamResponse &reply = *response;
-            if (reply.status == 401) // the key may have been rotated meanwhile: read it afresh next time
-                m_secrets.drop(QStringLiteral("service/") + serviceName);
-            call->row.status = reply.status;
-            call->row.bytesOut = reply.bytesReceived;
-            call->row.decision = call->approved ? QStringLiteral("approved") : QStringLiteral("allowed");
-
-            QByteArray body;
-            if (reply.truncated) {
-                // Release only what the stream deems complete: a secret cut by the cap stays held back.
-                Redactor::Stream stream = redactor.stream();
-                body = stream.feed(reply.body).left(request.maxResponseBytes);
-            } else {
-                body = redactor.redact(reply.body);
-            }
-
-            json headersOut = json::object();
-            QByteArray contentType;
-            for (const auto &[name, value] : reply.headers) {
-                const std::string key = name.toStdString();
-                const std::string clean = QString::fromUtf8(redactor.redact(value)).toStdString();
-                if (name == "content-type")
-                    contentType = value.toLower();
-                headersOut[key] = headersOut.contains(key) ? headersOut[key].get<std::string>() + ", " + clean : clean;
-            }
-
-            json result{{"status", reply.status}, {"headers", headersOut}, {"truncated", reply.truncated}};
-            const bool looksJson = contentType.contains("json");
-            json parsedBody = json::value_t::discarded;
-            if (!reply.truncated && looksJson)
-                parsedBody = json::parse(body.begin(), body.end(), nullptr, false);
-            if (!parsedBody.is_discarded()) {
-                result["body"] = parsedBody;
-            } else {
-                const QByteArray text = reply.truncated ? trimPartialUtf8(body) : body;
-                if (isValidUtf8(text)) {
-                    result["body"] = text.toStdString();
-                } else {
-                    result["body"] = body.toBase64().toStdString();
-                    result["bodyEncoding"] = "base64";
-                }
-            }
-            if (!dropped.empty())
-                result["droppedHeaders"] = dropped;
-            if (call->auditBodyCap > 0 && !body.isEmpty())
-                call->row.responseBody = cut(body, call->auditBodyCap);
-            finish(*call, mcp::toolSuccess(result));
-        });
+        if (refuseIfKilled(*call))
+            return;
+        sendUpstream(call, body, dropped, *secret);
     });
+}
+
+void CallExecutor::sendUpstream(const std::shared_ptr<Call> &call, const QByteArray &body, const json &dropped,
+                                const QByteArray &secret)
+{
+    const ServiceConfig &service = call->service;
+    const QString &serviceName = call->serviceName;
+    const mcp::ExecuteArguments &args = call->args;
+    // Built per call and dropped with it: the patterns are the secret in many encodings, and
+    // must not outlive the cached secret (building one costs a few µs).
+    const Redactor redactor(revealingForms(service, secret), serviceName);
+
+    HeaderList outgoing;
+    bool hasContentType = false;
+    for (const auto &[name, value] : call->headers.headers) {
+        hasContentType |= name.compare(QLatin1String("content-type"), Qt::CaseInsensitive) == 0;
+        outgoing.append({name.toLatin1(), value.toUtf8()});
+    }
+    if (args.bodyIsJson && !hasContentType)
+        outgoing.append(qMakePair(QByteArray("Content-Type"), QByteArray("application/json")));
+    QueryList items = call->query;
+    injectCredential(service, secret, outgoing, items);
+
+    QUrl target = call->url;
+    const QByteArray encodedQuery = policy::encodeQuery(items);
+    if (!encodedQuery.isEmpty())
+        target.setQuery(QString::fromLatin1(encodedQuery), QUrl::StrictMode);
+
+    if (call->auditBodyCap > 0 && !body.isEmpty())
+        call->row.requestBody = cut(redactor.redact(body), call->auditBodyCap);
+
+    UpstreamRequest request;
+    request.url = target;
+    request.method = args.method.toLatin1();
+    request.headers = std::move(outgoing);
+    request.body = body;
+    request.timeoutMs = service.policy.timeoutMs;
+    request.maxResponseBytes = service.policy.maxResponseBytes;
+    request.overreadBytes = redactor.longestEncodedLength();
+    request.extraCaCertificates = caCertificates(service.caFile);
+
+    call->upstream = Cancellation::create();
+    m_upstream.send(request, [this, call, redactor, request, dropped, serviceName](Result<UpstreamResponse> response) {
+        if (call->ended) // the executor is gone, or the call already ended
+            return;
+        call->upstream.reset(); // abort() holds its own reference while it cancels
+        if (response && response->cancelled) {
+            if (response->status > 0)
+                call->row.status = response->status;
+            call->row.bytesOut = response->bytesReceived;
+            endAborted(*call);
+            return;
+        }
+        if (!response) {
+            // Messages name host and cause only; the URL's query (which may hold a query-key
+            // credential) is never part of them. Redact anyway.
+            deny(*call, QStringLiteral("upstream_error"), {},
+                 QString::fromUtf8(redactor.redact(response.error().message.toUtf8())));
+            return;
+        }
+        const UpstreamResponse &reply = *response;
+        if (reply.status == 401) // the key may have been rotated meanwhile: read it afresh next time
+            m_secrets.drop(QStringLiteral("service/") + serviceName);
+        call->row.status = reply.status;
+        call->row.bytesOut = reply.bytesReceived;
+        call->row.decision = call->approved ? QStringLiteral("approved") : QStringLiteral("allowed");
+
+        QByteArray body;
+        if (reply.truncated) {
+            // Release only what the stream deems complete: a secret cut by the cap stays held back.
+            Redactor::Stream stream = redactor.stream();
+            body = stream.feed(reply.body).left(request.maxResponseBytes);
+        } else {
+            body = redactor.redact(reply.body);
+        }
+
+        json headersOut = json::object();
+        QByteArray contentType;
+        for (const auto &[name, value] : reply.headers) {
+            const std::string key = name.toStdString();
+            const std::string clean = QString::fromUtf8(redactor.redact(value)).toStdString();
+            if (name == "content-type")
+                contentType = value.toLower();
+            headersOut[key] = headersOut.contains(key) ? headersOut[key].get<std::string>() + ", " + clean : clean;
+        }
+
+        json result{{"status", reply.status}, {"headers", headersOut}, {"truncated", reply.truncated}};
+        const bool looksJson = contentType.contains("json");
+        json parsedBody = json::value_t::discarded;
+        if (!reply.truncated && looksJson)
+            parsedBody = json::parse(body.begin(), body.end(), nullptr, false);
+        if (!parsedBody.is_discarded()) {
+            result["body"] = parsedBody;
+        } else {
+            const QByteArray text = reply.truncated ? trimPartialUtf8(body) : body;
+            if (isValidUtf8(text)) {
+                result["body"] = text.toStdString();
+            } else {
+                result["body"] = body.toBase64().toStdString();
+                result["bodyEncoding"] = "base64";
+            }
+        }
+        if (!dropped.empty())
+            result["droppedHeaders"] = dropped;
+        if (call->auditBodyCap > 0 && !body.isEmpty())
+            call->row.responseBody = cut(body, call->auditBodyCap);
+        finish(*call, mcp::toolSuccess(result));
+    }, call->upstream);
 }
 
 } // namespace keyward

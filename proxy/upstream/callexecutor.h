@@ -4,6 +4,7 @@
 #include "core/cancellation.h"
 #include "mcp/executearguments.h"
 #include "policy/ratelimiter.h"
+#include "state/killswitches.h"
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,7 @@ namespace keyward {
 
 class AuditLog;
 class ConfigStore;
+class KillState;
 class SecretCache;
 class UpstreamClient;
 namespace policy {
@@ -34,25 +36,42 @@ struct Caller {
     QString client;
 };
 
-// Runs one `execute` call end to end (DESIGN.md "Data flow"): the gate (service enabled, agent
-// allowed, method, path guard and base-URL containment, header and query guards, rules, reason,
-// request size), the secret from the cache, credential injection, the upstream call, redaction of
-// the secret in every form from headers and body, and one audit row committed before the result
-// is handed back. The result is an MCP CallToolResult: success with structuredContent
-// {status, headers, body, bodyEncoding?, truncated, droppedHeaders?}, or a text-only isError
-// {error, rule?, message}. Nothing it returns, logs or audits contains a secret.
+// Runs one `execute` call end to end (DESIGN.md "Data flow"): the gate (kill switch first, then
+// service enabled, agent allowed, method, path guard and base-URL containment, header and query
+// guards, rules, reason, rate, request size), the secret from the cache, credential injection, the
+// upstream call, redaction of the secret in every form from headers and body, and one audit row
+// committed before the result is handed back. The result is an MCP CallToolResult: success with
+// structuredContent {status, headers, body, bodyEncoding?, truncated, droppedHeaders?}, or a
+// text-only isError {error, rule?, message}. Nothing it returns, logs or audits contains a secret.
+//
+// Kill switches: a call a switch stops is refused with error `killed`, the rule naming the switch
+// ("kill:all", "kill:service:<s>", "kill:agent:<a>") and the command that lifts it, audited with
+// decision `killed`, before anything else is looked at (no rate token taken, no secret read). When
+// the KillState changes, every call in flight that is now stopped (waiting for approval, for the
+// secret or for the upstream) ends the same way at once, its upstream request aborted and its row
+// carrying the status and bytes received so far; the secret cache is dropped whenever anything is
+// killed.
 class CallExecutor : public QObject {
     Q_OBJECT
 public:
     using ResultCallback = std::function<void(nlohmann::json)>;
 
-    CallExecutor(ConfigStore &config, SecretCache &secrets, UpstreamClient &upstream, AuditLog &audit,
+    // Holds references to everything; each must outlive the executor.
+    CallExecutor(ConfigStore &config, KillState &kills, SecretCache &secrets, UpstreamClient &upstream, AuditLog &audit,
                  QObject *parent = nullptr);
+    // Calls still in flight end without `done` (their upstream requests aborted, nothing audited):
+    // nothing calls back into a destroyed executor or its caller.
+    ~CallExecutor() override;
 
     // `done` runs exactly once, possibly before execute() returns. When `cancellation` fires
-    // before the call has ended, the upstream call is aborted and the call ends audited.
+    // before the call has ended (the client went away), the call stops where it is (its upstream
+    // request aborted) and ends as an `upstream_error` audited with decision `error` and rule
+    // "cancelled: <reason>", with the status and bytes received so far.
     void execute(const nlohmann::json &arguments, const Caller &caller, ResultCallback done,
                  std::shared_ptr<Cancellation> cancellation = nullptr);
+
+    // Calls started and not yet ended (waiting for approval, the secret or the upstream).
+    int inFlightCalls() const { return int(m_inFlight.size()); }
 
     // Where `ask` calls wait for the user; without one they are denied at once. Not owned.
     void setApprovalProvider(policy::ApprovalProvider *provider) { m_approvals = provider; }
@@ -64,17 +83,30 @@ public:
         m_zone = zone;
     }
 
-    // The `list_services` result for `caller`: {"services": [...]} (never a secret).
+    // The `list_services` result for `caller`: {"services": [...]} (never a secret); a service a
+    // kill switch stops for `caller` has state "killed".
     nlohmann::json listServices(const Caller &caller) const;
 
 private:
     struct Call;
     void continueAfterRules(const std::shared_ptr<Call> &call);
+    void sendUpstream(const std::shared_ptr<Call> &call, const QByteArray &body, const nlohmann::json &dropped,
+                      const QByteArray &secret);
     void deny(Call &call, const QString &error, const QString &rule, const QString &message);
+    void refuseAsKilled(Call &call, const KillRefusal &refusal);
+    bool refuseIfKilled(Call &call);
     void finish(Call &call, nlohmann::json result);
+    // Registers a call that is about to wait (approval, secret, upstream) so kills and the
+    // caller's cancellation reach it; false when it ended meanwhile (already cancelled).
+    bool track(const std::shared_ptr<Call> &call);
+    // Stops a call that is killed or cancelled (the reason is set on it) wherever it waits.
+    void abort(const std::shared_ptr<Call> &call);
+    void endAborted(Call &call);
+    void abortKilledCalls();
     QList<QSslCertificate> caCertificates(const QString &path);
 
     ConfigStore &m_config;
+    KillState &m_kills;
     SecretCache &m_secrets;
     UpstreamClient &m_upstream;
     AuditLog &m_audit;
@@ -87,6 +119,8 @@ private:
         QList<QSslCertificate> certificates;
     };
     std::map<QString, CachedCa> m_caCache;
+    std::map<quint64, std::shared_ptr<Call>> m_inFlight;
+    quint64 m_nextCallId = 1;
 };
 
 } // namespace keyward

@@ -4,6 +4,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QPointer>
 #include <QSslConfiguration>
 #include <QSslError>
 #include <QTimer>
@@ -69,9 +70,21 @@ QNetworkAccessManager &UpstreamClient::managerFor(const QList<QSslCertificate> &
     return *manager;
 }
 
-void UpstreamClient::send(const UpstreamRequest &request, Callback done)
+void UpstreamClient::send(const UpstreamRequest &request, Callback done, std::shared_ptr<Cancellation> cancellation)
 {
     QNetworkAccessManager &network = managerFor(request.extraCaCertificates);
+    if (cancellation && cancellation->isCancelled()) {
+        // Nothing is sent; the answer still comes from the event loop, as the contract says.
+        QMetaObject::invokeMethod(
+            &network,
+            [done = std::move(done)] {
+                UpstreamResponse response;
+                response.cancelled = true;
+                done(std::move(response));
+            },
+            Qt::QueuedConnection);
+        return;
+    }
     QNetworkRequest networkRequest(request.url);
     for (const auto &[name, value] : request.headers)
         networkRequest.setRawHeader(name, value);
@@ -100,8 +113,10 @@ void UpstreamClient::send(const UpstreamRequest &request, Callback done)
         UpstreamResponse response;
         QList<QSslError> sslErrors;
         bool timedOut = false;
+        bool cancelled = false;
         bool finished = false;
         qint64 limit = 0;
+        Cancellation::Registration registration = 0;
     };
     auto state = std::make_shared<State>();
     state->limit = request.maxResponseBytes + request.overreadBytes;
@@ -130,15 +145,26 @@ void UpstreamClient::send(const UpstreamRequest &request, Callback done)
         reply->abort();
     });
 
-    QObject::connect(reply, &QNetworkReply::finished, reply, [&network, reply, state, done = std::move(done), url = request.url] {
+    QObject::connect(reply, &QNetworkReply::finished, reply,
+                     [&network, reply, state, cancellation, done = std::move(done), url = request.url] {
         if (state->finished)
             return;
         state->finished = true;
+        if (cancellation)
+            cancellation->remove(state->registration);
         reply->deleteLater();
+        const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+        if (state->cancelled) {
+            state->response.cancelled = true;
+            state->response.status = status.isValid() ? status.toInt() : 0;
+            for (const auto &[name, value] : reply->rawHeaderPairs())
+                state->response.headers.append({name.toLower(), value});
+            done(std::move(state->response));
+            return;
+        }
         if (reply->isOpen())
             state->response.body += reply->readAll();
 
-        const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
         const int code = int(reply->error());
         // Network (1-99) and proxy (101-199) errors mean the exchange failed; content and server
         // errors (201+) come with an HTTP status and are responses. Our own abort after the cap
@@ -159,6 +185,15 @@ void UpstreamClient::send(const UpstreamRequest &request, Callback done)
             state->response.headers.append({name.toLower(), value});
         done(std::move(state->response));
     });
+
+    if (cancellation) {
+        state->registration = cancellation->onCancel([reply = QPointer<QNetworkReply>(reply), state](const QString &) {
+            if (!reply || state->finished)
+                return;
+            state->cancelled = true;
+            reply->abort(); // emits finished(), which answers `done`
+        });
+    }
 }
 
 } // namespace keyward

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/cancellation.h"
 #include "core/result.h"
 #include "upstream/credentialinjector.h"
 
@@ -37,6 +38,10 @@ struct UpstreamResponse {
     QByteArray body;    // at most maxResponseBytes + overreadBytes
     bool truncated = false;
     qint64 bytesReceived = 0;
+    // The request's cancellation fired before the exchange ended: the request was aborted, and
+    // status (0 if no headers had arrived), headers, body and bytesReceived are what had arrived
+    // by then. Not an answer: a caller never hands it on as one.
+    bool cancelled = false;
 };
 
 // Sends requests upstream on a QNetworkAccessManager it does not own. TLS is always verified
@@ -54,8 +59,11 @@ public:
     explicit UpstreamClient(QNetworkAccessManager &network);
     ~UpstreamClient();
 
-    // `done` is called exactly once from the event loop.
-    void send(const UpstreamRequest &request, Callback done);
+    // `done` is called exactly once from the event loop. When `cancellation` fires before the
+    // exchange ended, the request is aborted and `done` receives a response marked `cancelled`
+    // (within cancel() itself, or, when it had already fired before send(), queued); a
+    // cancellation that fires afterwards changes nothing.
+    void send(const UpstreamRequest &request, Callback done, std::shared_ptr<Cancellation> cancellation = nullptr);
 
 private:
     QNetworkAccessManager &managerFor(const QList<QSslCertificate> &extraCas);

@@ -6,6 +6,7 @@
 //   /binary        256 bytes 0x00..0xff, application/octet-stream
 //   /big?n=N       N bytes of text
 //   /slow?ms=M     answers after M ms
+//   /drip?ms=M     sends 200, its headers and a first chunk at once, the rest after M ms
 //   /status/N      answers with status N
 //   anything else  echoes {method, path, query, headers, body} as JSON
 // Usage: node https_upstream.mjs CERT KEY LOGFILE   prints {"port":N} when listening.
@@ -81,6 +82,13 @@ const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.rea
       await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? "1000")));
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("late");
+      return;
+    }
+    if (route === "/drip") {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("first chunk;");
+      await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? "1000")));
+      res.end("rest");
       return;
     }
     const status = route.match(/^\/status\/(\d{3})$/);

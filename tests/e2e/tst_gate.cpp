@@ -7,6 +7,7 @@
 #include "config/configstore.h"
 #include "policy/approvalprovider.h"
 #include "secrets/secretcache.h"
+#include "state/killstate.h"
 #include "support/fakesecretstore.h"
 #include "support/httpsupstream.h"
 #include "support/temphome.h"
@@ -42,6 +43,7 @@ class TestGate : public QObject {
     std::unique_ptr<FakeSecretStore> m_store;
     std::unique_ptr<SecretCache> m_cache;
     std::unique_ptr<ConfigStore> m_config;
+    std::unique_ptr<KillState> m_kills;
     std::unique_ptr<AuditLog> m_audit;
     QNetworkAccessManager m_network;
     std::unique_ptr<UpstreamClient> m_client;
@@ -72,7 +74,9 @@ class TestGate : public QObject {
         m_audit = std::make_unique<AuditLog>(m_home->filePath(QStringLiteral("audit.db")));
         QVERIFY(m_audit->open().ok());
         m_client = std::make_unique<UpstreamClient>(m_network);
-        m_executor = std::make_unique<CallExecutor>(*m_config, *m_cache, *m_client, *m_audit);
+        m_kills = std::make_unique<KillState>(m_home->filePath(QStringLiteral("state.json")));
+        QVERIFY(m_kills->load().ok());
+        m_executor = std::make_unique<CallExecutor>(*m_config, *m_kills, *m_cache, *m_client, *m_audit);
         m_now = QDateTime(QDate(2026, 11, 25), QTime(10, 0), QTimeZone("Europe/Berlin")); // a Wednesday
         m_executor->setClock([this] { return m_now; }, QTimeZone("Europe/Berlin"));
     }

@@ -34,8 +34,85 @@ class TestUpstreamClient : public QObject {
         return request;
     }
 
+    // Sends `request` with `cancellation`, cancels it once `cancelWhen` holds, and counts answers.
+    struct Cancelled {
+        int answers = 0;
+        std::optional<Result<UpstreamResponse>> result;
+    };
+    std::shared_ptr<Cancelled> sendCancelled(UpstreamClient &client, const UpstreamRequest &request,
+                                             const std::shared_ptr<Cancellation> &cancellation)
+    {
+        auto outcome = std::make_shared<Cancelled>();
+        client.send(request, [outcome](Result<UpstreamResponse> r) {
+            ++outcome->answers;
+            outcome->result = std::move(r);
+        }, cancellation);
+        return outcome;
+    }
+
 private Q_SLOTS:
     void initTestCase() { QVERIFY2(m_upstream.start(), qPrintable(m_upstream.errorString())); }
+
+    void cancelledBeforeSendingSendsNothing()
+    {
+        UpstreamClient client(m_network);
+        m_upstream.clearReceived();
+        auto cancellation = Cancellation::create();
+        cancellation->cancel(QStringLiteral("client disconnected"));
+        const auto outcome = sendCancelled(client, trusted(QStringLiteral("/echo")), cancellation);
+        QCOMPARE(outcome->answers, 0); // from the event loop, never inside send()
+        QTRY_COMPARE(outcome->answers, 1);
+        QVERIFY(outcome->result->ok());
+        QVERIFY((*outcome->result)->cancelled);
+        QCOMPARE((*outcome->result)->status, 0);
+        QTest::qWait(200);
+        QVERIFY(m_upstream.received().empty());
+    }
+
+    void cancelBeforeTheHeadersAbortsAtOnce()
+    {
+        UpstreamClient client(m_network);
+        m_upstream.clearReceived();
+        auto cancellation = Cancellation::create();
+        const auto outcome = sendCancelled(client, trusted(QStringLiteral("/slow?ms=20000")), cancellation);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_upstream.received().empty(), 10000);
+        cancellation->cancel(QStringLiteral("killed"));
+        QCOMPARE(outcome->answers, 1); // within cancel()
+        QVERIFY((*outcome->result)->cancelled);
+        QCOMPARE((*outcome->result)->status, 0);
+        QTest::qWait(100);
+        QCOMPARE(outcome->answers, 1);
+    }
+
+    void cancelAfterTheHeadersKeepsWhatArrived()
+    {
+        UpstreamClient client(m_network);
+        m_upstream.clearReceived();
+        auto cancellation = Cancellation::create();
+        const auto outcome = sendCancelled(client, trusted(QStringLiteral("/drip?ms=20000")), cancellation);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_upstream.received().empty(), 10000);
+        QTest::qWait(500); // the headers and the first chunk, sent at once, are read meanwhile
+        cancellation->cancel(QStringLiteral("killed"));
+        QCOMPARE(outcome->answers, 1);
+        const UpstreamResponse &response = outcome->result->value();
+        QVERIFY(response.cancelled);
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.body, QByteArray("first chunk;"));
+        QCOMPARE(response.bytesReceived, qint64(12));
+    }
+
+    void cancelAfterTheAnswerChangesNothing()
+    {
+        UpstreamClient client(m_network);
+        auto cancellation = Cancellation::create();
+        const auto outcome = sendCancelled(client, trusted(QStringLiteral("/echo")), cancellation);
+        QTRY_COMPARE_WITH_TIMEOUT(outcome->answers, 1, 10000);
+        cancellation->cancel(QStringLiteral("client disconnected"));
+        QTest::qWait(50);
+        QCOMPARE(outcome->answers, 1);
+        QVERIFY(!(*outcome->result)->cancelled);
+        QCOMPARE((*outcome->result)->status, 200);
+    }
 
     void selfSignedUpstreamIsRefusedWithoutItsCa()
     {
