@@ -1,17 +1,22 @@
 #include "corestack.h"
 
 #include "core/logging.h"
+#include "secrets/keychainstore.h"
+#include "secrets/passphrase.h"
+
+#include <sodium.h>
 
 #include <QNetworkProxyFactory>
 
 namespace keyward::app {
 
-CoreStack::CoreStack(const KeywardHome &home)
+CoreStack::CoreStack(const KeywardHome &home, std::unique_ptr<SecretStore> store, FileStore *fileStore)
     : m_config(home.configFile()),
       m_kills(home.stateFile()),
       m_audit(home.auditDatabase()),
-      m_keychain(home.keychainServiceName()),
-      m_secrets(m_keychain),
+      m_store(std::move(store)),
+      m_fileStore(fileStore),
+      m_secrets(*m_store),
       m_upstream(m_network),
       m_executor(m_config, m_kills, m_secrets, m_upstream, m_audit),
       m_retention(m_audit, [this] { return m_config.config().settings.retentionDays; })
@@ -21,7 +26,31 @@ CoreStack::CoreStack(const KeywardHome &home)
 Result<std::unique_ptr<CoreStack>> CoreStack::create(const KeywardHome &home)
 {
     QNetworkProxyFactory::setUseSystemConfiguration(true);
-    std::unique_ptr<CoreStack> stack(new CoreStack(home));
+    // The store is picked from the config as it is at start.
+    ConfigStore probe(home.configFile());
+    if (const auto loaded = probe.load(); !loaded)
+        return Error{loaded.error().code, QStringLiteral("%1: %2").arg(home.configFile(), loaded.error().message)};
+    std::unique_ptr<SecretStore> store;
+    FileStore *fileStore = nullptr;
+    if (probe.config().settings.secretStore == SecretStoreKind::File) {
+        auto file = std::make_unique<FileStore>(FileStore::pathIn(home));
+        auto passphrase = passphraseFromEnvironment();
+        if (!passphrase)
+            return passphrase.error();
+        if (passphrase->has_value()) {
+            QByteArray bytes = std::move(passphrase.value()).value();
+            const auto unlocked = file->unlock(bytes);
+            sodium_memzero(bytes.data(), size_t(bytes.size()));
+            if (!unlocked)
+                return Error{unlocked.error().code, QStringLiteral("KEYWARD_PASSPHRASE_FILE: ") + unlocked.error().message};
+        }
+        fileStore = file.get();
+        store = std::move(file);
+    } else {
+        store = std::make_unique<KeychainStore>(home.keychainServiceName());
+    }
+
+    std::unique_ptr<CoreStack> stack(new CoreStack(home, std::move(store), fileStore));
     if (const auto loaded = stack->m_config.load(); !loaded)
         return Error{loaded.error().code, QStringLiteral("%1: %2").arg(home.configFile(), loaded.error().message)};
     if (const auto opened = stack->m_audit.open(); !opened)
@@ -41,6 +70,19 @@ Result<std::unique_ptr<CoreStack>> CoreStack::create(const KeywardHome &home)
     });
     stack->m_retention.start();
     return stack;
+}
+
+Result<void> CoreStack::unlockFileStore(const QByteArray &passphrase)
+{
+    if (!m_fileStore) {
+        return Error{QStringLiteral("not_file_store"),
+                     QStringLiteral("this home keeps its secrets in the OS keychain (settings.secretStore \"keychain\"): there "
+                                    "is nothing to unlock here; unlock the keychain itself if it is locked")};
+    }
+    if (auto unlocked = m_fileStore->unlock(passphrase); !unlocked)
+        return unlocked;
+    m_secrets.dropAll();
+    return {};
 }
 
 } // namespace keyward::app

@@ -5,8 +5,9 @@
 #include "config/configstore.h"
 #include "core/keywardhome.h"
 #include "core/result.h"
-#include "secrets/keychainstore.h"
+#include "secrets/filestore.h"
 #include "secrets/secretcache.h"
+#include "secrets/secretstore.h"
 #include "state/killstate.h"
 #include "upstream/callexecutor.h"
 #include "upstream/upstreamclient.h"
@@ -18,8 +19,11 @@
 namespace keyward::app {
 
 // Everything that runs `execute` calls in this process, wired together: the config and the kill
-// switches of state.json (both followed on disk), the audit log, the keychain with its cache, one network manager honouring the system
-// proxy, the upstream client and the call executor. Build it with create() on the thread that
+// switches of state.json (both followed on disk), the audit log, the secret store that
+// settings.secretStore names (the OS keychain, or the encrypted file store, unlocked at start from
+// KEYWARD_PASSPHRASE_FILE when set and otherwise locked until unlockFileStore()) with its cache, one
+// network manager honouring the system proxy, the upstream client and the call executor. The
+// store is chosen once, at start: a later change of settings.secretStore needs a restart. Build it with create() on the thread that
 // runs the event loop; it lives as long as the calls it serves. It applies the audit retention of
 // settings.retentionDays at start and then at most once a day. An unreadable state.json does not
 // stop it: every call is refused as killed until the file is fixed (see KillState).
@@ -32,14 +36,20 @@ public:
     AuditLog &audit() { return m_audit; }
     CallExecutor &executor() { return m_executor; }
     SecretCache &secrets() { return m_secrets; }
+    // The encrypted file store when settings.secretStore is "file"; null with the keychain.
+    FileStore *fileStore() { return m_fileStore; }
+    // Unlocks the encrypted file store with `passphrase` (one Argon2id derivation, about a second,
+    // on this thread) and drops cached secrets. An error when this home uses the keychain.
+    Result<void> unlockFileStore(const QByteArray &passphrase);
 
 private:
-    explicit CoreStack(const KeywardHome &home);
+    CoreStack(const KeywardHome &home, std::unique_ptr<SecretStore> store, FileStore *fileStore);
 
     ConfigStore m_config;
     KillState m_kills;
     AuditLog m_audit;
-    KeychainStore m_keychain;
+    std::unique_ptr<SecretStore> m_store;
+    FileStore *m_fileStore;
     SecretCache m_secrets;
     QNetworkAccessManager m_network;
     UpstreamClient m_upstream;

@@ -41,6 +41,8 @@ const std::map<QString, Subcommand> &subcommands()
                                    keyward::cli::runServe}},
         {QStringLiteral("service"), {"add, list, show, remove, rotate, enable or disable the APIs agents may call",
                                      keyward::cli::runService}},
+        {QStringLiteral("unlock"), {"give the running owner the passphrase of the encrypted file store",
+                                    keyward::cli::runUnlock}},
     };
     return table;
 }

@@ -43,7 +43,7 @@ Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Optio
     owner->m_tools = std::make_unique<mcp::KeywardTools>(owner->m_core->executor());
     Owner *self = owner.get();
     owner->m_server = std::make_unique<daemon::OwnerServer>(
-        *owner->m_tools, [self](const std::string &op, const nlohmann::json &) { return self->handleAdmin(op); });
+        *owner->m_tools, [self](const std::string &op, const nlohmann::json &hello) { return self->handleAdmin(op, hello); });
     if (auto listening = owner->m_server->listen(daemon::ownerSocketPath(home)); !listening)
         return listening.error();
 
@@ -69,7 +69,7 @@ QByteArray Owner::readyLine() const
     return QByteArray::fromStdString(ready.dump());
 }
 
-Result<nlohmann::json> Owner::handleAdmin(const std::string &op)
+Result<nlohmann::json> Owner::handleAdmin(const std::string &op, const nlohmann::json &hello)
 {
     if (op == "status") {
         return nlohmann::json{{"version", kVersion},
@@ -84,13 +84,26 @@ Result<nlohmann::json> Owner::handleAdmin(const std::string &op)
         m_core->secrets().dropAll();
         return nlohmann::json::object();
     }
+    if (op == "unlock") {
+        // The passphrase came over the user-only socket; it is never logged or echoed.
+        const auto passphrase = hello.find("passphrase");
+        if (passphrase == hello.end() || !passphrase->is_string())
+            return Error{QString::fromLatin1(daemon::owner_errors::kBadHello), QStringLiteral("unlock needs a passphrase")};
+        QByteArray bytes = QByteArray::fromStdString(passphrase->get<std::string>());
+        const auto unlocked = m_core->unlockFileStore(bytes);
+        bytes.fill('\0');
+        if (!unlocked)
+            return unlocked.error();
+        log()->info("the encrypted file store was unlocked over the owner socket");
+        return nlohmann::json::object();
+    }
     if (op == "stop") {
         log()->info("stopping on request over the owner socket");
         QTimer::singleShot(0, this, &Owner::stopRequested);
         return nlohmann::json::object();
     }
     return Error{QString::fromLatin1(daemon::owner_errors::kBadHello),
-                 QStringLiteral("unknown admin op '%1' (expected status, reload or stop)").arg(QString::fromStdString(op))};
+                 QStringLiteral("unknown admin op '%1' (expected status, reload, unlock or stop)").arg(QString::fromStdString(op))};
 }
 
 void Owner::checkSocketStillThere()

@@ -37,13 +37,14 @@ public:
     QString httpUrl() const { return m_httpUrl; }
     // `{"ready":true,"http":...}` (DESIGN.md), without a newline.
     QByteArray readyLine() const;
+    CoreStack &core() { return *m_core; }
 
 Q_SIGNALS:
     void stopRequested();
 
 private:
     Owner(const KeywardHome &home, std::unique_ptr<daemon::OwnerLock> lock, std::unique_ptr<CoreStack> core);
-    Result<nlohmann::json> handleAdmin(const std::string &op);
+    Result<nlohmann::json> handleAdmin(const std::string &op, const nlohmann::json &hello);
     void checkSocketStillThere();
 
     KeywardHome m_home;

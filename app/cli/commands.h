@@ -16,6 +16,7 @@ int runReset(const QStringList &args);
 int runResume(const QStringList &args);
 int runServe(const QStringList &args);
 int runService(const QStringList &args);
+int runUnlock(const QStringList &args);
 // `keyward service test NAME` (args[0] = "keyward service test").
 int runServiceTest(const QStringList &args);
 

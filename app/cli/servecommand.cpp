@@ -1,5 +1,6 @@
 #include "backgroundstart.h"
 #include "cli/commands.h"
+#include "cli/secretinput.h"
 #include "cli/subcommand.h"
 #include "logsetup.h"
 #include "owner.h"
@@ -76,6 +77,24 @@ int runServe(const QStringList &args)
         return out.error(owner.error().code, message);
     }
     std::unique_ptr<app::Owner> running = std::move(owner).value();
+    // The encrypted file store without KEYWARD_PASSPHRASE_FILE: ask on the terminal when there is
+    // one; otherwise calls fail with "store locked: run keyward unlock" until someone does.
+    if (FileStore *store = running->core().fileStore(); store && !store->isUnlocked() && !parser.isSet(background)) {
+        if (stdinIsTerminal()) {
+            auto passphrase = readPassphrase(QStringLiteral("Passphrase of the encrypted file store %1 (input hidden): ")
+                                                 .arg(store->path()));
+            if (!passphrase)
+                return out.error(passphrase.error().code, passphrase.error().message);
+            QByteArray bytes = std::move(passphrase).value();
+            const auto unlocked = running->core().unlockFileStore(bytes);
+            bytes.fill('\0');
+            if (!unlocked)
+                return out.error(unlocked.error().code, unlocked.error().message);
+        } else {
+            out.message(QStringLiteral("keyward: the encrypted file store is locked: calls fail until you run `keyward "
+                                       "unlock` (or start keyward serve with KEYWARD_PASSPHRASE_FILE)"));
+        }
+    }
     // The owner is the one writer of keyward.log (DESIGN.md "Processes").
     if (const auto logging = app::addLogFile(home.logFile()); !logging)
         out.message(QStringLiteral("keyward: warning: %1").arg(logging.error().message));

@@ -7,7 +7,7 @@
 
 namespace keyward::daemon {
 
-Result<nlohmann::json> askOwner(const KeywardHome &home, const std::string &op, int timeoutMs)
+Result<nlohmann::json> askOwner(const KeywardHome &home, const std::string &op, int timeoutMs, const nlohmann::json &fields)
 {
     const QString path = ownerSocketPath(home);
     QLocalSocket socket;
@@ -18,7 +18,10 @@ Result<nlohmann::json> askOwner(const KeywardHome &home, const std::string &op, 
         return Error{QString::fromLatin1(owner_errors::kNotRunning),
                      QStringLiteral("no Keyward owner answers on %1 (%2)").arg(path, socket.errorString())};
     }
-    socket.write(helloLine({{"kind", "admin"}, {"op", op}}));
+    nlohmann::json hello = fields;
+    hello["kind"] = "admin";
+    hello["op"] = op;
+    socket.write(helloLine(hello));
     QByteArray received;
     qsizetype end = -1;
     while ((end = received.indexOf('\n')) < 0) {

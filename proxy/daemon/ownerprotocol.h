@@ -14,7 +14,8 @@
 // user-only and the owner also checks the peer's uid). Every message is one line of JSON ending
 // in '\n'. A connection starts with the client's hello:
 //   {"protocol":"keyward-owner","version":1,"kind":"mcp","agent":"<name or empty>"}
-//   {"protocol":"keyward-owner","version":1,"kind":"admin","op":"status|reload|stop"}
+//   {"protocol":"keyward-owner","version":1,"kind":"admin","op":"status|reload|unlock|stop"}
+//   (unlock also carries "passphrase": the encrypted file store's passphrase)
 // and the owner's answer:
 //   {"protocol":"keyward-owner","version":1,"ok":true,"pid":N, ...}   or
 //   {"protocol":"keyward-owner","version":1,"ok":false,"error":{"code":"...","message":"..."}}

@@ -21,7 +21,7 @@ namespace keyward::daemon {
 class OwnerServer : public QObject {
     Q_OBJECT
 public:
-    // Answers one admin op ("status", "reload", "stop", ...): the fields to send with ok:true, or
+    // Answers one admin op ("status", "reload", "unlock", "stop"): the fields to send with ok:true, or
     // an error to send as ok:false. Runs on the event loop; must not block.
     using AdminHandler = std::function<Result<nlohmann::json>(const std::string &op, const nlohmann::json &hello)>;
 

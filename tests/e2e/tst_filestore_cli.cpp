@@ -9,6 +9,8 @@
 #include "secrets/filestore.h"
 #include "secrets/keychainstore.h"
 #include "support/e2eprocess.h"
+#include "support/httpsupstream.h"
+#include "support/mcpstdioprocess.h"
 #include "support/temphome.h"
 
 #include <nlohmann/json.hpp>
@@ -152,6 +154,7 @@ private Q_SLOTS:
     void doctorChecksTheFileStoreInsteadOfTheKeychain();
     void doctorWithoutKeychainPointsAtTheFileStore();
     void resetRemovesTheFileWithoutAPassphrase();
+    void ownerServesCallsOnceUnlocked();
     void cleanupTestCase();
 };
 
@@ -434,6 +437,54 @@ void TestFileStoreCli::resetRemovesTheFileWithoutAPassphrase()
     QVERIFY2(reset.exitCode == 0, reset.err.constData());
     QVERIFY(!QFileInfo::exists(path));
     QVERIFY(!QFileInfo::exists(home.filePath(QStringLiteral("config.json"))));
+}
+
+// A headless owner (started by the bridge, no terminal, no KEYWARD_PASSPHRASE_FILE) refuses calls
+// with "store locked: run keyward unlock"; `keyward unlock` refuses a wrong passphrase and then
+// unlocks it, and the same session's next call reaches the upstream with the secret.
+void TestFileStoreCli::ownerServesCallsOnceUnlocked()
+{
+    keyward::test::HttpsUpstream upstream;
+    QVERIFY2(upstream.start(), qPrintable(upstream.errorString()));
+    TempHome home;
+    QVERIFY(useFileStore(home));
+    const QByteArray secret = keyward::test::randomCanary();
+    const Run add = run(home,
+                        {QStringLiteral("service"), QStringLiteral("add"), QStringLiteral("api"), QStringLiteral("--base-url"),
+                         upstream.baseUrl(QStringLiteral("/v1")), QStringLiteral("--auth"), QStringLiteral("bearer"),
+                         QStringLiteral("--ca-file"), upstream.caFile()},
+                        passphraseFile(), secret + "\n");
+    QVERIFY2(add.exitCode == 0, add.err.constData());
+
+    keyward::test::McpStdioProcess session;
+    QVERIFY(session.start(home));
+    QVERIFY(session.initialize());
+    const json call{{"service", "api"}, {"method", "GET"}, {"path", "/echo"}};
+    const json locked = session.callTool("execute", call);
+    QVERIFY2(locked["result"].value("isError", false), locked.dump().c_str());
+    const std::string lockedText = locked["result"]["content"][0]["text"].get<std::string>();
+    QVERIFY2(lockedText.find("store locked: run keyward unlock") != std::string::npos, lockedText.c_str());
+    QVERIFY(upstream.received().empty());
+
+    const Run wrong = run(home, {QStringLiteral("unlock")}, QString(), "not the passphrase\n");
+    QCOMPARE(wrong.exitCode, 1);
+    QVERIFY2(wrong.err.contains("wrong passphrase"), wrong.err.constData());
+    const Run unlocked = run(home, {QStringLiteral("unlock")}, QString(), kPassphrase + "\n");
+    QVERIFY2(unlocked.exitCode == 0, unlocked.err.constData());
+
+    const json served = session.callTool("execute", call);
+    QVERIFY2(!served["result"].value("isError", true), served.dump().c_str());
+    QCOMPARE(served["result"]["structuredContent"]["status"], 200);
+    QCOMPARE(upstream.received().size(), size_t(1));
+    QCOMPARE(upstream.received()[0]["headers"]["authorization"], "Bearer " + secret.toStdString());
+    QVERIFY(!QByteArray::fromStdString(served.dump()).contains(secret));
+    QCOMPARE(session.finish(), 0);
+
+    // A home on the keychain has nothing to unlock.
+    TempHome keychainHome;
+    const Run nothing = run(keychainHome, {QStringLiteral("unlock")}, QString(), kPassphrase + "\n");
+    QCOMPARE(nothing.exitCode, 1);
+    QVERIFY2(nothing.err.contains("nothing to unlock"), nothing.err.constData());
 }
 
 void TestFileStoreCli::cleanupTestCase() { QVERIFY(!m_printed.contains(kPassphrase)); }
