@@ -54,8 +54,10 @@ void HttpStreamResponder::send(const QByteArray &bytes)
 
 void HttpStreamResponder::writeHead(int status, const QList<QPair<QByteArray, QByteArray>> &headers)
 {
-    if (m_headWritten || m_reply->ended) {
-        log()->warn("writeHead called twice or after end: ignored");
+    if (m_reply->ended) // ended, or the client went away
+        return;
+    if (m_headWritten) {
+        log()->warn("writeHead called twice: ignored");
         return;
     }
     m_headWritten = true;

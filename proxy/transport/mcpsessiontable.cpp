@@ -47,7 +47,7 @@ Result<McpSessionTable::Created> McpSessionTable::create(const QString &agent)
         for (auto it = m_sessions.begin(); it != m_sessions.end(); ++it) {
             if (it->session->pendingReplies() > 0)
                 continue;
-            if (oldest == m_sessions.end() || it->lastUsed.msecsSinceReference() < oldest->lastUsed.msecsSinceReference())
+            if (oldest == m_sessions.end() || it->useOrder < oldest->useOrder)
                 oldest = it;
         }
         if (oldest == m_sessions.end())
@@ -64,6 +64,7 @@ Result<McpSessionTable::Created> McpSessionTable::create(const QString &agent)
     entry.agent = agent;
     entry.session = new mcp::McpSession(m_tools, agent, this);
     entry.lastUsed.start();
+    entry.useOrder = ++m_uses;
     mcp::McpSession *session = entry.session;
     m_sessions.insert(id, std::move(entry));
     return Created{id, session};
@@ -75,6 +76,7 @@ mcp::McpSession *McpSessionTable::find(QByteArrayView id, const QString &agent)
     if (it == m_sessions.end() || it->agent != agent)
         return nullptr;
     it->lastUsed.restart();
+    it->useOrder = ++m_uses;
     return it->session;
 }
 

@@ -56,6 +56,7 @@ private:
         QString agent;
         mcp::McpSession *session = nullptr;
         QElapsedTimer lastUsed;
+        quint64 useOrder = 0; // larger = used more recently
         std::vector<std::weak_ptr<Cancellation>> calls;
     };
     void retire(QHash<QByteArray, Entry>::iterator it, const QString &reason);
@@ -63,6 +64,7 @@ private:
     mcp::ToolProvider &m_tools;
     const HttpLimits m_limits;
     QHash<QByteArray, Entry> m_sessions;
+    quint64 m_uses = 0;
     QTimer m_expiry;
 };
 
