@@ -375,6 +375,7 @@ private Q_SLOTS:
         QTest::newRow("older version on this session") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << QByteArray("2025-03-26") << 1 << ping << 200 << 0;
         QTest::newRow("no session, not initialize -> 400") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 0 << ping << 400 << -32600;
         QTest::newRow("no session, batched initialize -> 400") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 0 << QByteArray("[" + initializeBody() + "]") << 400 << -32600;
+        QTest::newRow("failed initialize -> 400, no session") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 0 << QByteArray("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}") << 400 << -32602;
         QTest::newRow("unknown session -> 404") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 2 << ping << 404 << -32001;
         QTest::newRow("another agent's session -> 404") << QByteArray("POST") << QByteArray("kwa_bob") << json << both << v << 1 << ping << 404 << -32001;
         QTest::newRow("notification -> 202") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 1 << QByteArray("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}") << 202 << 0;
@@ -421,6 +422,41 @@ private Q_SLOTS:
             QVERIFY(result.body.isEmpty());
         if (status == 200 && rpcCode == 0)
             QCOMPARE(result.bodyJson()["id"], json(7));
+        if (sessionMode == 0) {
+            QVERIFY(!result.headers.contains("mcp-session-id"));
+            QCOMPARE(m_transport->sessionCount(), 1); // only the one made above
+        }
+    }
+
+    void connectionCloseIsHonoured()
+    {
+        start();
+        RawClient client(m_transport->port());
+        QList<QByteArray> headers = kMcpHeaders;
+        headers.append("Connection: close");
+        client.send(rawRequest("POST", hostHeader(), headers, initializeBody()));
+        const RawResult result = client.read();
+        QCOMPARE(result.status, 200);
+        QCOMPARE(result.headers.value("connection"), QByteArray("close"));
+        QVERIFY(client.waitClosed(3000));
+    }
+
+    void keepAliveServesSeveralRequestsOnOneConnection()
+    {
+        start();
+        RawClient client(m_transport->port());
+        client.send(rawRequest("POST", hostHeader(), kMcpHeaders, initializeBody()));
+        const RawResult init = client.read();
+        QCOMPARE(init.status, 200);
+        QList<QByteArray> headers = kMcpHeaders;
+        headers.append("Mcp-Session-Id: " + init.headers.value("mcp-session-id"));
+        for (int id = 40; id < 45; ++id) {
+            client.send(rawRequest("POST", hostHeader(), headers, callBody(id, "echo")));
+            const RawResult result = client.read();
+            QCOMPARE(result.status, 200);
+            QCOMPARE(result.bodyJson()["id"], json(id));
+        }
+        QVERIFY(client.isConnected());
     }
 
     void deleteEndsTheSession()
