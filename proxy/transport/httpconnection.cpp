@@ -111,7 +111,7 @@ std::shared_ptr<QueuedReply> HttpConnection::beginReply()
 
 void HttpConnection::write(const std::shared_ptr<QueuedReply> &reply, const QByteArray &bytes)
 {
-    if (!isConnected() || reply->ended || bytes.isEmpty())
+    if (!isConnected() || reply->ended || bytes.isEmpty() || m_replies.empty())
         return;
     m_lastActivity.restart();
     if (m_replies.front() == reply)
