@@ -27,8 +27,7 @@ constexpr int kLingerMs = 2000;
 
 QString peerOf(const QTcpSocket *socket)
 {
-    return socket ? socket->peerAddress().toString() + QLatin1Char(':') + QString::number(socket->peerPort())
-                  : QStringLiteral("(gone)");
+    return socket->peerAddress().toString() + QLatin1Char(':') + QString::number(socket->peerPort());
 }
 
 // Where a request head ends in `window` (just past its blank line), or -1.
@@ -48,7 +47,7 @@ qsizetype headEnd(const QByteArray &window)
 } // namespace
 
 HttpConnection::HttpConnection(QTcpSocket *socket, QObject *httpServer, HttpConnectionPool *pool)
-    : QObject(socket), m_socket(socket), m_rawSocket(socket), m_httpServer(httpServer), m_pool(pool),
+    : QObject(socket), m_socket(socket), m_rawSocket(socket), m_peer(peerOf(socket)), m_httpServer(httpServer), m_pool(pool),
       m_limits(pool->limits())
 {
     m_lastActivity.start();
@@ -161,8 +160,9 @@ void HttpConnection::cancelReplies(const QString &reason)
 
 void HttpConnection::onDisconnected()
 {
-    log()->debug("{} disconnected", peerOf(m_socket).toStdString());
+    // The socket may be half-destroyed here (its destructor aborts): touch only our own state.
     m_closing = true;
+    log()->debug("{} disconnected", m_peer.toStdString());
     m_timer.stop();
     if (m_pool)
         m_pool->release(m_rawSocket);
@@ -192,12 +192,12 @@ void HttpConnection::onTimeout()
     if (m_closing || !m_socket)
         return;
     if (m_requestBytes > 0) {
-        log()->debug("{}: request incomplete after {} ms, closing", peerOf(m_socket).toStdString(),
+        log()->debug("{}: request incomplete after {} ms, closing", m_peer.toStdString(),
                      m_limits.requestTimeout.count());
         refuse(408, QStringLiteral("The request did not arrive completely within %1 s.")
                         .arg(double(m_limits.requestTimeout.count()) / 1000.0));
     } else if (m_replies.empty()) {
-        log()->debug("{}: idle for {} ms, closing", peerOf(m_socket).toStdString(), m_limits.idleTimeout.count());
+        log()->debug("{}: idle for {} ms, closing", m_peer.toStdString(), m_limits.idleTimeout.count());
         close();
     }
 }
@@ -230,7 +230,7 @@ void HttpConnection::refuse(int status, const QString &message)
 {
     if (m_closing || !m_socket)
         return;
-    log()->debug("{}: refused with {}", peerOf(m_socket).toStdString(), status);
+    log()->debug("{}: refused with {}", m_peer.toStdString(), status);
     m_closing = true;
     m_timer.stop();
     if (m_pool)

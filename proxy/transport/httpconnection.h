@@ -58,7 +58,7 @@ public:
     // The reply is complete (reply->ended set by the caller): writes what follows it in line.
     void replyEnded(const std::shared_ptr<QueuedReply> &reply);
 
-    bool isConnected() const { return m_socket && m_socket->state() == QAbstractSocket::ConnectedState && !m_closing; }
+    bool isConnected() const { return !m_closing && m_socket && m_socket->state() == QAbstractSocket::ConnectedState; }
     // No request arriving and no reply pending.
     bool isIdle() const { return m_requestBytes == 0 && m_replies.empty(); }
     // A request is arriving and no reply is owed: the connection a slow client holds.
@@ -83,6 +83,7 @@ private:
 
     QPointer<QTcpSocket> m_socket;
     QTcpSocket *const m_rawSocket; // the pool's key, valid as an address after the socket is gone
+    const QString m_peer; // address:port, for log lines
     QObject *m_httpServer;
     QPointer<HttpConnectionPool> m_pool;
     const HttpLimits m_limits;
