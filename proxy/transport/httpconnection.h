@@ -113,6 +113,8 @@ public:
     // Open connections (closing ones no longer count).
     int count() const { return int(m_connections.size()); }
     const HttpLimits &limits() const { return m_limits; }
+    // Lowers the cap (e.g. to stay below the process's file descriptor limit).
+    void setMaxConnections(int maxConnections) { m_limits.maxConnections = maxConnections; }
 
     // Called by a connection that closes or dies: it no longer counts against the cap.
     void release(QTcpSocket *socket);

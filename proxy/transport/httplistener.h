@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QPointer>
 #include <QTcpServer>
 
@@ -19,6 +20,7 @@ protected:
 
 private:
     QPointer<HttpConnectionPool> m_pool;
+    QElapsedTimer m_lastAcceptWarning;
 };
 
 } // namespace keyward::transport

@@ -15,6 +15,10 @@
 #include <QHostAddress>
 #include <QTcpSocket>
 
+#ifndef Q_OS_WIN
+#include <sys/resource.h>
+#endif
+
 namespace keyward::transport {
 
 namespace {
@@ -81,6 +85,29 @@ bool hasUsableProtocolVersion(const HttpHeaders &headers)
     return versions.size() == 1 && mcp::isSupportedProtocolVersion(versions.front().toStdString());
 }
 
+// The connection cap that fits the process's file descriptor limit, raising the soft limit towards
+// what `wanted` connections need when the hard limit allows.
+int connectionCapForDescriptorLimit(int wanted)
+{
+#ifdef Q_OS_WIN
+    return wanted;
+#else
+    constexpr rlim_t kReserve = 128; // for files, the database, upstream connections...
+    const rlim_t needed = rlim_t(wanted) + kReserve;
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= needed)
+        return wanted;
+    const rlimit raised{limit.rlim_max == RLIM_INFINITY ? needed : std::min(limit.rlim_max, needed), limit.rlim_max};
+    if (raised.rlim_cur > limit.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0)
+        limit = raised;
+    if (limit.rlim_cur >= needed)
+        return wanted;
+    const int cap = int(std::max<rlim_t>(limit.rlim_cur, 2 * kReserve) - kReserve);
+    log()->warn("the file descriptor limit ({}) allows {} HTTP connections, not {}", limit.rlim_cur, cap, wanted);
+    return cap;
+#endif
+}
+
 } // namespace
 
 class HttpTransport::Server final : public QAbstractHttpServer {
@@ -125,6 +152,8 @@ Result<void> HttpTransport::listen(quint16 port)
 {
     if (m_port != 0)
         return Error{QStringLiteral("invalid_argument"), QStringLiteral("The HTTP transport is already listening.")};
+
+    m_pool->setMaxConnections(connectionCapForDescriptorLimit(m_limits.maxConnections));
 
     // With port 0 the port picked on 127.0.0.1 may be taken on ::1: try a few.
     const int attempts = port == 0 ? 8 : 1;

@@ -44,7 +44,8 @@ public:
                   QObject *parent = nullptr);
     ~HttpTransport() override;
 
-    // Listens on 127.0.0.1 and ::1 on the same port; port 0 picks a free one for both. An error
+    // Listens on 127.0.0.1 and ::1 on the same port; port 0 picks a free one for both. Raises the
+    // soft file descriptor limit towards HttpLimits::maxConnections (or lowers the cap). An error
     // names the address and the reason. A host without IPv6 loopback is served on 127.0.0.1 only
     // (with a warning; see servesIpv6()). Call once.
     Result<void> listen(quint16 port);
