@@ -354,35 +354,37 @@ private Q_SLOTS:
         QTest::addColumn<int>("status");
         QTest::addColumn<int>("rpcCode"); // 0: not checked
 
+        const QByteArray post = "POST";
+        const QByteArray alice = "kwa_alice";
         const QByteArray json = "application/json";
         const QByteArray both = "application/json, text/event-stream";
         const QByteArray ping = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}";
         const QByteArray v = "2025-11-25";
-        QTest::newRow("no token -> 401") << QByteArray("POST") << QByteArray() << json << both << v << 1 << ping << 401 << -32000;
-        QTest::newRow("unknown token -> 401") << QByteArray("POST") << QByteArray("kwa_nobody") << json << both << v << 1 << ping << 401 << -32000;
-        QTest::newRow("GET -> 405") << QByteArray("GET") << QByteArray("kwa_alice") << json << both << v << 1 << QByteArray() << 405 << 0;
-        QTest::newRow("PUT -> 405") << QByteArray("PUT") << QByteArray("kwa_alice") << json << both << v << 1 << ping << 405 << 0;
-        QTest::newRow("Accept json only -> 406") << QByteArray("POST") << QByteArray("kwa_alice") << json << json << v << 1 << ping << 406 << 0;
-        QTest::newRow("Accept event-stream only -> 406") << QByteArray("POST") << QByteArray("kwa_alice") << json << QByteArray("text/event-stream") << v << 1 << ping << 406 << 0;
-        QTest::newRow("Accept any") << QByteArray("POST") << QByteArray("kwa_alice") << json << QByteArray("*/*") << v << 1 << ping << 200 << 0;
-        QTest::newRow("Accept wildcards per type") << QByteArray("POST") << QByteArray("kwa_alice") << json << QByteArray("application/*, text/*") << v << 1 << ping << 200 << 0;
-        QTest::newRow("Accept with q=0 -> 406") << QByteArray("POST") << QByteArray("kwa_alice") << json << QByteArray("application/json, text/event-stream;q=0") << v << 1 << ping << 406 << 0;
-        QTest::newRow("text/plain -> 415") << QByteArray("POST") << QByteArray("kwa_alice") << QByteArray("text/plain") << both << v << 1 << ping << 415 << 0;
-        QTest::newRow("json with charset") << QByteArray("POST") << QByteArray("kwa_alice") << QByteArray("application/json; charset=utf-8") << both << v << 1 << ping << 200 << 0;
-        QTest::newRow("malformed JSON -> 400 -32700") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 1 << QByteArray("{\"jsonrpc\":") << 400 << -32700;
-        QTest::newRow("unsupported version -> 400") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << QByteArray("2024-11-05") << 1 << ping << 400 << 0;
-        QTest::newRow("no version header: 2025-03-26") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << QByteArray() << 1 << ping << 200 << 0;
-        QTest::newRow("older version on this session") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << QByteArray("2025-03-26") << 1 << ping << 200 << 0;
-        QTest::newRow("no session, not initialize -> 400") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 0 << ping << 400 << -32600;
-        QTest::newRow("no session, batched initialize -> 400") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 0 << QByteArray("[" + initializeBody() + "]") << 400 << -32600;
-        QTest::newRow("failed initialize -> 400, no session") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 0 << QByteArray("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}") << 400 << -32602;
-        QTest::newRow("unknown session -> 404") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 2 << ping << 404 << -32001;
-        QTest::newRow("another agent's session -> 404") << QByteArray("POST") << QByteArray("kwa_bob") << json << both << v << 1 << ping << 404 << -32001;
-        QTest::newRow("notification -> 202") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 1 << QByteArray("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}") << 202 << 0;
-        QTest::newRow("response -> 202") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 1 << QByteArray("{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{}}") << 202 << 0;
-        QTest::newRow("batch on 2025-11-25 -> JSON-RPC error") << QByteArray("POST") << QByteArray("kwa_alice") << json << both << v << 1 << QByteArray("[" + ping + "]") << 200 << -32600;
-        QTest::newRow("DELETE unknown session -> 404") << QByteArray("DELETE") << QByteArray("kwa_alice") << json << both << v << 2 << QByteArray() << 404 << -32001;
-        QTest::newRow("DELETE without session -> 400") << QByteArray("DELETE") << QByteArray("kwa_alice") << json << both << v << 0 << QByteArray() << 400 << 0;
+        QTest::newRow("no token -> 401") << post << QByteArray() << json << both << v << 1 << ping << 401 << -32000;
+        QTest::newRow("unknown token -> 401") << post << QByteArray("kwa_nobody") << json << both << v << 1 << ping << 401 << -32000;
+        QTest::newRow("GET -> 405") << QByteArray("GET") << alice << json << both << v << 1 << QByteArray() << 405 << 0;
+        QTest::newRow("PUT -> 405") << QByteArray("PUT") << alice << json << both << v << 1 << ping << 405 << 0;
+        QTest::newRow("Accept json only -> 406") << post << alice << json << json << v << 1 << ping << 406 << 0;
+        QTest::newRow("Accept event-stream only -> 406") << post << alice << json << QByteArray("text/event-stream") << v << 1 << ping << 406 << 0;
+        QTest::newRow("Accept any") << post << alice << json << QByteArray("*/*") << v << 1 << ping << 200 << 0;
+        QTest::newRow("Accept wildcards per type") << post << alice << json << QByteArray("application/*, text/*") << v << 1 << ping << 200 << 0;
+        QTest::newRow("Accept with q=0 -> 406") << post << alice << json << QByteArray("application/json, text/event-stream;q=0") << v << 1 << ping << 406 << 0;
+        QTest::newRow("text/plain -> 415") << post << alice << QByteArray("text/plain") << both << v << 1 << ping << 415 << 0;
+        QTest::newRow("json with charset") << post << alice << QByteArray("application/json; charset=utf-8") << both << v << 1 << ping << 200 << 0;
+        QTest::newRow("malformed JSON -> 400 -32700") << post << alice << json << both << v << 1 << QByteArray("{\"jsonrpc\":") << 400 << -32700;
+        QTest::newRow("unsupported version -> 400") << post << alice << json << both << QByteArray("2024-11-05") << 1 << ping << 400 << 0;
+        QTest::newRow("no version header: 2025-03-26") << post << alice << json << both << QByteArray() << 1 << ping << 200 << 0;
+        QTest::newRow("older version on this session") << post << alice << json << both << QByteArray("2025-03-26") << 1 << ping << 200 << 0;
+        QTest::newRow("no session, not initialize -> 400") << post << alice << json << both << v << 0 << ping << 400 << -32600;
+        QTest::newRow("no session, batched initialize -> 400") << post << alice << json << both << v << 0 << QByteArray("[" + initializeBody() + "]") << 400 << -32600;
+        QTest::newRow("failed initialize -> 400, no session") << post << alice << json << both << v << 0 << QByteArray("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}") << 400 << -32602;
+        QTest::newRow("unknown session -> 404") << post << alice << json << both << v << 2 << ping << 404 << -32001;
+        QTest::newRow("another agent's session -> 404") << post << QByteArray("kwa_bob") << json << both << v << 1 << ping << 404 << -32001;
+        QTest::newRow("notification -> 202") << post << alice << json << both << v << 1 << QByteArray("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}") << 202 << 0;
+        QTest::newRow("response -> 202") << post << alice << json << both << v << 1 << QByteArray("{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"result\":{}}") << 202 << 0;
+        QTest::newRow("batch on 2025-11-25 -> JSON-RPC error") << post << alice << json << both << v << 1 << QByteArray("[" + ping + "]") << 200 << -32600;
+        QTest::newRow("DELETE unknown session -> 404") << QByteArray("DELETE") << alice << json << both << v << 2 << QByteArray() << 404 << -32001;
+        QTest::newRow("DELETE without session -> 400") << QByteArray("DELETE") << alice << json << both << v << 0 << QByteArray() << 400 << 0;
     }
     void statusTable()
     {
