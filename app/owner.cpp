@@ -1,5 +1,6 @@
 #include "owner.h"
 
+#include "agents/agenttokens.h"
 #include "core/logging.h"
 #include "core/version.h"
 #include "daemon/ownerprotocol.h"
@@ -27,6 +28,7 @@ Owner::Owner(const KeywardHome &home, std::unique_ptr<daemon::OwnerLock> lock, s
 Owner::~Owner()
 {
     // Stop accepting before the core goes: no session may outlive the tools it calls.
+    m_http.reset();
     m_server.reset();
 }
 
@@ -47,11 +49,22 @@ Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Optio
     if (auto listening = owner->m_server->listen(daemon::ownerSocketPath(home)); !listening)
         return listening.error();
 
-    const bool httpWanted = options.httpPort.has_value() || owner->m_core->config().config().settings.httpEnabled;
-    if (httpWanted) {
-        return Error{QStringLiteral("unavailable"),
-                     QStringLiteral("the Streamable HTTP transport is not part of this build yet; start keyward serve "
-                                    "without --http (and set settings.http.enabled to false)")};
+    const Settings &settings = owner->m_core->config().config().settings;
+    if (options.httpPort.has_value() || settings.httpEnabled) {
+        const quint16 port = options.httpPort.value_or(quint16(settings.httpPort));
+        ConfigStore *config = &owner->m_core->config();
+        owner->m_http = std::make_unique<transport::HttpTransport>(
+            *owner->m_tools, [config](QByteArrayView token) {
+                return authenticateAgent(config->config(), token, QDateTime::currentDateTimeUtc());
+            });
+        if (auto listening = owner->m_http->listen(port); !listening) {
+            return Error{listening.error().code,
+                         listening.error().message +
+                             (options.httpPort ? QString()
+                                               : QStringLiteral(" (settings.http.port in config.json; or pick another "
+                                                                "port with keyward serve --http PORT)"))};
+        }
+        owner->m_httpUrl = owner->m_http->mcpUrl();
     }
 
     owner->m_socketWatch.setInterval(1000);

@@ -7,6 +7,7 @@
 #include "daemon/ownerlock.h"
 #include "daemon/ownerserver.h"
 #include "mcp/keywardtools.h"
+#include "transport/httptransport.h"
 
 #include <QObject>
 #include <QTimer>
@@ -17,8 +18,9 @@
 namespace keyward::app {
 
 // The owner process's state (DESIGN.md "Processes"): the home's OwnerLock, the core (config,
-// audit, secrets, gate, upstream), the MCP tools and the local socket that bridges and admin
-// commands reach it on. `keyward serve` runs one; the tray app will too. It stops (quitting the
+// audit, secrets, gate, upstream), the MCP tools, the local socket that bridges and admin
+// commands reach it on, and, when asked for, Streamable HTTP on 127.0.0.1 and ::1 for agents
+// holding a `kwa_` token. `keyward serve` runs one; the tray app will too. It stops (quitting the
 // event loop) when asked over the socket or when its socket file disappears (the home was
 // removed or reset).
 class Owner : public QObject {
@@ -52,6 +54,7 @@ private:
     std::unique_ptr<CoreStack> m_core;
     std::unique_ptr<mcp::KeywardTools> m_tools;
     std::unique_ptr<daemon::OwnerServer> m_server;
+    std::unique_ptr<transport::HttpTransport> m_http;
     QString m_httpUrl;
     QTimer m_socketWatch;
 };
