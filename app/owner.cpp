@@ -57,6 +57,12 @@ Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Optio
             *owner->m_tools, [config](QByteArrayView token) {
                 return authenticateAgent(config->config(), token, QDateTime::currentDateTimeUtc());
             });
+        owner->m_proxy = std::make_unique<reverseproxy::ProxyEndpoint>(owner->m_core->config(), owner->m_core->executor());
+        reverseproxy::ProxyEndpoint *proxy = owner->m_proxy.get();
+        owner->m_http->setProxyHandler([proxy](transport::HttpExchangeRequest request,
+                                               std::shared_ptr<transport::HttpStreamResponder> responder) {
+            proxy->handle(std::move(request), std::move(responder));
+        });
         if (auto listening = owner->m_http->listen(port); !listening) {
             return Error{listening.error().code,
                          listening.error().message +

@@ -7,6 +7,7 @@
 #include "daemon/ownerlock.h"
 #include "daemon/ownerserver.h"
 #include "mcp/keywardtools.h"
+#include "reverseproxy/proxyendpoint.h"
 #include "transport/httptransport.h"
 
 #include <QObject>
@@ -54,6 +55,7 @@ private:
     std::unique_ptr<CoreStack> m_core;
     std::unique_ptr<mcp::KeywardTools> m_tools;
     std::unique_ptr<daemon::OwnerServer> m_server;
+    std::unique_ptr<reverseproxy::ProxyEndpoint> m_proxy;
     std::unique_ptr<transport::HttpTransport> m_http;
     QString m_httpUrl;
     QTimer m_socketWatch;

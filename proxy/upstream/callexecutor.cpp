@@ -140,6 +140,14 @@ struct CallExecutor::Call {
     std::shared_ptr<Cancellation> upstream; // while the upstream request is in flight
     std::optional<KillRefusal> killedBy;    // why it was aborted, if it was: a kill switch
     QString cancelledBecause;               // ... or the caller's cancellation
+
+    // Streaming (executeStreaming): where the response goes, the redaction state across chunks,
+    // how much was released, and the start of the redacted body kept for the audit row.
+    std::shared_ptr<StreamSink> sink;
+    std::shared_ptr<Redactor::Stream> stream;
+    qint64 streamed = 0;
+    bool streamTruncated = false;
+    QByteArray auditedBody;
 };
 
 CallExecutor::CallExecutor(ConfigStore &config, KillState &kills, SecretCache &secrets, UpstreamClient &upstream,
@@ -329,8 +337,21 @@ QList<QSslCertificate> CallExecutor::caCertificates(const QString &path)
 void CallExecutor::execute(const json &arguments, const Caller &caller, ResultCallback done,
                            std::shared_ptr<Cancellation> cancellation)
 {
+    start(arguments, caller, std::move(done), std::move(cancellation), nullptr);
+}
+
+void CallExecutor::executeStreaming(const json &arguments, const Caller &caller, std::shared_ptr<StreamSink> sink,
+                                    ResultCallback done, std::shared_ptr<Cancellation> cancellation)
+{
+    start(arguments, caller, std::move(done), std::move(cancellation), std::move(sink));
+}
+
+void CallExecutor::start(const json &arguments, const Caller &caller, ResultCallback done,
+                         std::shared_ptr<Cancellation> cancellation, std::shared_ptr<StreamSink> sink)
+{
     auto call = std::make_shared<Call>();
     call->done = std::move(done);
+    call->sink = std::move(sink);
     call->external = std::move(cancellation);
     call->timer.start();
     call->caller = caller;
@@ -590,6 +611,9 @@ void CallExecutor::sendUpstream(const std::shared_ptr<Call> &call, const QByteAr
     request.overreadBytes = redactor.longestEncodedLength();
     request.extraCaCertificates = caCertificates(service.caFile);
 
+    if (call->sink)
+        prepareStreaming(call, redactor, request);
+
     call->upstream = Cancellation::create();
     m_upstream.send(request, [this, call, redactor, request, dropped, serviceName](Result<UpstreamResponse> response) {
         if (call->ended) // the executor is gone, or the call already ended
@@ -615,6 +639,10 @@ void CallExecutor::sendUpstream(const std::shared_ptr<Call> &call, const QByteAr
         call->row.status = reply.status;
         call->row.bytesOut = reply.bytesReceived;
         call->row.decision = call->approved ? QStringLiteral("approved") : QStringLiteral("allowed");
+        if (call->sink) {
+            finishStreaming(*call, reply, request.maxResponseBytes, dropped);
+            return;
+        }
 
         QByteArray body;
         if (reply.truncated) {
@@ -657,6 +685,80 @@ void CallExecutor::sendUpstream(const std::shared_ptr<Call> &call, const QByteAr
             call->row.responseBody = cut(body, call->auditBodyCap);
         finish(*call, mcp::toolSuccess(result));
     }, call->upstream);
+}
+
+namespace {
+
+// Headers that describe the upstream's framing of the body, which Keyward re-frames (and may
+// change in length by redacting); the transport adds its own.
+bool isFramingHeader(const QByteArray &name)
+{
+    return name == "content-length" || name == "content-encoding" || name == "transfer-encoding" ||
+           name == "connection" || name == "keep-alive" || name == "trailer" || name == "upgrade";
+}
+
+} // namespace
+
+void CallExecutor::prepareStreaming(const std::shared_ptr<Call> &call, const Redactor &redactor, UpstreamRequest &request)
+{
+    call->stream = std::make_shared<Redactor::Stream>(redactor.stream());
+    const qint64 cap = request.maxResponseBytes;
+    // The weak pointer: the request's callbacks must not keep an ended call alive.
+    std::weak_ptr<Call> weak = call;
+    request.onHead = [weak, redactor](int status, const HeaderList &headers) {
+        const auto call = weak.lock();
+        if (!call || call->ended || !call->sink)
+            return;
+        HeaderList clean;
+        for (const auto &[name, value] : headers) {
+            if (!isFramingHeader(name))
+                clean.append({name, redactor.redact(value)});
+        }
+        call->sink->head(status, clean);
+    };
+    request.onBody = [weak, cap](const QByteArray &chunk) {
+        const auto call = weak.lock();
+        if (!call || call->ended || !call->sink || call->streamTruncated)
+            return;
+        QByteArray released = call->stream->feed(chunk);
+        if (call->streamed + released.size() > cap) {
+            released.truncate(cap - call->streamed);
+            call->streamTruncated = true;
+        }
+        call->streamed += released.size();
+        if (call->auditBodyCap > call->auditedBody.size())
+            call->auditedBody += released.left(call->auditBodyCap - call->auditedBody.size());
+        if (!released.isEmpty())
+            call->sink->body(released);
+    };
+}
+
+void CallExecutor::finishStreaming(Call &call, const UpstreamResponse &reply, qint64 cap, const json &dropped)
+{
+    // What the stream still held back (a possible start of a secret) is released now, redacted,
+    // unless the cap already cut the body.
+    if (!call.streamTruncated && !reply.truncated) {
+        QByteArray rest = call.stream->finish();
+        if (call.streamed + rest.size() > cap) {
+            rest.truncate(cap - call.streamed);
+            call.streamTruncated = true;
+        }
+        call.streamed += rest.size();
+        if (call.auditBodyCap > call.auditedBody.size())
+            call.auditedBody += rest.left(call.auditBodyCap - call.auditedBody.size());
+        if (!rest.isEmpty())
+            call.sink->body(rest);
+    }
+    call.stream.reset();
+    if (call.auditBodyCap > 0 && !call.auditedBody.isEmpty())
+        call.row.responseBody = call.auditedBody;
+    json result{{"status", reply.status},
+                {"headers", json::object()},
+                {"body", ""},
+                {"truncated", reply.truncated || call.streamTruncated}};
+    if (!dropped.empty())
+        result["droppedHeaders"] = dropped;
+    finish(call, mcp::toolSuccess(result));
 }
 
 } // namespace keyward

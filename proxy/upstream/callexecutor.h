@@ -4,6 +4,8 @@
 #include "core/cancellation.h"
 #include "mcp/executearguments.h"
 #include "policy/ratelimiter.h"
+#include "upstream/redactor.h"
+#include "upstream/upstreamclient.h"
 #include "state/killswitches.h"
 
 #include <nlohmann/json.hpp>
@@ -70,6 +72,22 @@ public:
     void execute(const nlohmann::json &arguments, const Caller &caller, ResultCallback done,
                  std::shared_ptr<Cancellation> cancellation = nullptr);
 
+    // Where a streamed call's response goes (the /proxy endpoint) instead of into the result: the
+    // status and headers once (values redacted; framing headers such as Content-Length,
+    // Content-Encoding and Transfer-Encoding removed, since the body may change length), then the
+    // body in redacted chunks as it arrives (a secret split across chunks is still caught), at most
+    // the policy's maxResponseBytes in all. Neither runs after the call has ended.
+    struct StreamSink {
+        std::function<void(int status, const QList<QPair<QByteArray, QByteArray>> &headers)> head;
+        std::function<void(const QByteArray &chunk)> body;
+    };
+    // execute() with the response streamed into `sink`. `done` still runs exactly once, after the
+    // audit row: an isError result when the call was refused or failed (if the head was already
+    // streamed, the stream simply stops), else a success whose structured content has status,
+    // headers and `truncated` but an empty body (the sink had it).
+    void executeStreaming(const nlohmann::json &arguments, const Caller &caller, std::shared_ptr<StreamSink> sink,
+                          ResultCallback done, std::shared_ptr<Cancellation> cancellation = nullptr);
+
     // Calls started and not yet ended (waiting for approval, the secret or the upstream).
     int inFlightCalls() const { return int(m_inFlight.size()); }
 
@@ -89,7 +107,11 @@ public:
 
 private:
     struct Call;
+    void start(const nlohmann::json &arguments, const Caller &caller, ResultCallback done,
+               std::shared_ptr<Cancellation> cancellation, std::shared_ptr<StreamSink> sink);
     void continueAfterRules(const std::shared_ptr<Call> &call);
+    void prepareStreaming(const std::shared_ptr<Call> &call, const Redactor &redactor, UpstreamRequest &request);
+    void finishStreaming(Call &call, const UpstreamResponse &reply, qint64 cap, const nlohmann::json &dropped);
     void sendUpstream(const std::shared_ptr<Call> &call, const QByteArray &body, const nlohmann::json &dropped,
                       const QByteArray &secret);
     void deny(Call &call, const QString &error, const QString &rule, const QString &message);

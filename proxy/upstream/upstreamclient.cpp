@@ -115,6 +115,8 @@ void UpstreamClient::send(const UpstreamRequest &request, Callback done, std::sh
         bool timedOut = false;
         bool cancelled = false;
         bool finished = false;
+        bool headSent = false;
+        qint64 delivered = 0; // streaming: body bytes passed to onBody
         qint64 limit = 0;
         Cancellation::Registration registration = 0;
     };
@@ -132,7 +134,46 @@ void UpstreamClient::send(const UpstreamRequest &request, Callback done, std::sh
     QObject::connect(reply, &QNetworkReply::sslErrors, reply,
                      [state](const QList<QSslError> &errors) { state->sslErrors = errors; });
 
-    QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply, state] {
+    const bool streaming = bool(request.onBody);
+    // Streaming: the head once (when the status is known), then each chunk under the cap.
+    auto sendHead = [reply, state, onHead = request.onHead] {
+        if (state->headSent || state->cancelled)
+            return;
+        const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+        if (!status.isValid())
+            return;
+        state->headSent = true;
+        if (!onHead)
+            return;
+        HeaderList headers;
+        for (const auto &[name, value] : reply->rawHeaderPairs())
+            headers.append({name.toLower(), value});
+        onHead(status.toInt(), headers);
+    };
+    auto deliver = [reply, state, sendHead, onBody = request.onBody](const QByteArray &chunk) {
+        if (state->cancelled)
+            return;
+        sendHead();
+        state->response.bytesReceived += chunk.size();
+        const qint64 room = state->limit - state->delivered;
+        const QByteArray part = chunk.size() <= room ? chunk : chunk.left(room);
+        state->delivered += part.size();
+        if (!part.isEmpty())
+            onBody(part);
+        if (chunk.size() > room && !state->response.truncated) {
+            state->response.truncated = true;
+            reply->abort();
+        }
+    };
+    if (streaming)
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, sendHead);
+
+    QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply, state, streaming, deliver] {
+        if (streaming) {
+            if (!state->response.truncated)
+                deliver(reply->readAll());
+            return;
+        }
         const QByteArray chunk = reply->readAll();
         state->response.bytesReceived += chunk.size();
         const qint64 room = state->limit - state->response.body.size();
@@ -146,7 +187,8 @@ void UpstreamClient::send(const UpstreamRequest &request, Callback done, std::sh
     });
 
     QObject::connect(reply, &QNetworkReply::finished, reply,
-                     [&network, reply, state, cancellation, done = std::move(done), url = request.url] {
+                     [&network, reply, state, cancellation, streaming, deliver, sendHead, done = std::move(done),
+                      url = request.url] {
         if (state->finished)
             return;
         state->finished = true;
@@ -162,8 +204,12 @@ void UpstreamClient::send(const UpstreamRequest &request, Callback done, std::sh
             done(std::move(state->response));
             return;
         }
-        if (reply->isOpen())
-            state->response.body += reply->readAll();
+        if (reply->isOpen() && !state->response.truncated) {
+            if (streaming)
+                deliver(reply->readAll());
+            else
+                state->response.body += reply->readAll();
+        }
 
         const int code = int(reply->error());
         // Network (1-99) and proxy (101-199) errors mean the exchange failed; content and server
@@ -183,6 +229,8 @@ void UpstreamClient::send(const UpstreamRequest &request, Callback done, std::sh
         state->response.status = status.toInt();
         for (const auto &[name, value] : reply->rawHeaderPairs())
             state->response.headers.append({name.toLower(), value});
+        if (streaming)
+            sendHead(); // a response with no body
         done(std::move(state->response));
     });
 

@@ -30,6 +30,12 @@ struct UpstreamRequest {
     qint64 overreadBytes = 0;
     // Trusted in addition to the system CA store.
     QList<QSslCertificate> extraCaCertificates;
+    // Streaming: when onBody is set, the status and headers go to onHead as soon as they arrive
+    // (names lowercased) and the body to onBody chunk by chunk, as it arrives, instead of being
+    // collected in UpstreamResponse::body (which stays empty). The cap applies the same way. Both
+    // run from the event loop before `done`; neither runs after a cancellation.
+    std::function<void(int status, const HeaderList &headers)> onHead;
+    std::function<void(const QByteArray &chunk)> onBody;
 };
 
 struct UpstreamResponse {

@@ -7,6 +7,7 @@
 //   /big?n=N       N bytes of text
 //   /slow?ms=M     answers after M ms
 //   /drip?ms=M     sends 200, its headers and a first chunk at once, the rest after M ms
+//   /sse?ms=M      three server-sent events (the second holds the credential, split across writes), M ms apart
 //   /status/N      answers with status N
 //   anything else  echoes {method, path, query, headers, body} as JSON
 // Usage: node https_upstream.mjs CERT KEY LOGFILE   prints {"port":N} when listening.
@@ -58,6 +59,21 @@ const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.rea
       for (let i = 0; i < text.length; i += 7) {
         res.write(text.slice(i, i + 7));
         await new Promise((r) => setTimeout(r, 1));
+      }
+      res.end();
+      return;
+    }
+    if (route === "/sse") {
+      // Server-sent events as LLM APIs stream them, the secret split across writes.
+      const secret = credentialOf(req, url);
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      const events = [`data: {"delta":"hello"}\n\n`, `data: {"delta":"${secret}"}\n\n`, `data: [DONE]\n\n`];
+      for (const event of events) {
+        for (let i = 0; i < event.length; i += 5) {
+          res.write(event.slice(i, i + 5));
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? "20")));
       }
       res.end();
       return;
