@@ -55,19 +55,30 @@ UpstreamClient::UpstreamClient(QNetworkAccessManager &network) : m_network(netwo
 
 UpstreamClient::~UpstreamClient() = default;
 
+QNetworkAccessManager &UpstreamClient::take(Pool &pool)
+{
+    if (pool.managers.size() < std::size_t(kManagersPerTrustSet)) {
+        pool.owned.push_back(std::make_unique<QNetworkAccessManager>()); // the application-wide proxy settings apply
+        pool.managers.push_back(pool.owned.back().get());
+        return *pool.managers.back();
+    }
+    QNetworkAccessManager &manager = *pool.managers[pool.next];
+    pool.next = (pool.next + 1) % pool.managers.size();
+    return manager;
+}
+
 QNetworkAccessManager &UpstreamClient::managerFor(const QList<QSslCertificate> &extraCas)
 {
-    if (extraCas.isEmpty())
-        return m_network;
+    if (extraCas.isEmpty()) {
+        if (m_systemTrust.managers.empty())
+            m_systemTrust.managers.push_back(&m_network);
+        return take(m_systemTrust);
+    }
     QByteArrayList digests;
     for (const QSslCertificate &certificate : extraCas)
         digests << certificate.digest(QCryptographicHash::Sha256);
     std::sort(digests.begin(), digests.end());
-    const QByteArray key = digests.join();
-    auto &manager = m_privateTrust[key];
-    if (!manager)
-        manager = std::make_unique<QNetworkAccessManager>(); // the application-wide proxy settings apply
-    return *manager;
+    return take(m_privateTrust[digests.join()]);
 }
 
 void UpstreamClient::send(const UpstreamRequest &request, Callback done, std::shared_ptr<Cancellation> cancellation)

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
 class QNetworkAccessManager;
 
@@ -52,7 +53,7 @@ struct UpstreamResponse {
 
 // Sends requests upstream on a QNetworkAccessManager it does not own. TLS is always verified
 // (system store plus the request's extra CAs); redirects are returned, never followed; the system
-// proxy settings are whatever the manager uses. Qt reuses connections by scheme, host and port
+// proxy settings are whatever the manager uses (the extra managers it makes use the application's). Qt reuses connections by scheme, host and port
 // regardless of the TLS configuration, so requests that trust extra CAs go through a manager of
 // their own per distinct CA set: a connection verified with one trust set never carries a request
 // made under another. A failure of the exchange itself (refused,
@@ -72,10 +73,20 @@ public:
     void send(const UpstreamRequest &request, Callback done, std::shared_ptr<Cancellation> cancellation = nullptr);
 
 private:
+    // Qt opens at most 6 HTTP/1.1 connections per host and manager, so concurrent calls to one
+    // API would queue behind 6: each trust set gets a pool of managers used in turn.
+    static constexpr int kManagersPerTrustSet = 8;
+    struct Pool {
+        std::vector<QNetworkAccessManager *> managers;
+        std::vector<std::unique_ptr<QNetworkAccessManager>> owned;
+        std::size_t next = 0;
+    };
     QNetworkAccessManager &managerFor(const QList<QSslCertificate> &extraCas);
+    static QNetworkAccessManager &take(Pool &pool);
 
     QNetworkAccessManager &m_network;
-    std::map<QByteArray, std::unique_ptr<QNetworkAccessManager>> m_privateTrust;
+    Pool m_systemTrust;
+    std::map<QByteArray, Pool> m_privateTrust;
 };
 
 } // namespace keyward

@@ -36,9 +36,19 @@ bool McpStdioProcess::initialize(const QString &clientName)
 
 nlohmann::json McpStdioProcess::request(const std::string &method, const nlohmann::json &params, int timeoutMs)
 {
+    return waitForResponse(sendRequest(method, params), timeoutMs);
+}
+
+int McpStdioProcess::sendRequest(const std::string &method, const nlohmann::json &params)
+{
     const int id = m_nextId++;
     const nlohmann::json message{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
     m_process.write(QByteArray::fromStdString(message.dump()) + '\n');
+    return id;
+}
+
+nlohmann::json McpStdioProcess::waitForResponse(int id, int timeoutMs)
+{
     QDeadlineTimer deadline(timeoutMs);
     while (true) {
         qsizetype end;

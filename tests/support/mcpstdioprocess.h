@@ -24,6 +24,10 @@ public:
     // Sends one request and waits (at most `timeoutMs`) for the response with its id; a null json
     // on timeout. The response is the whole JSON-RPC message (result or error).
     nlohmann::json request(const std::string &method, const nlohmann::json &params, int timeoutMs = 20000);
+    // The two halves of request(): send now and return the id, wait for that id's response later.
+    // Lines that answer other ids while waiting are dropped: keep one request outstanding.
+    int sendRequest(const std::string &method, const nlohmann::json &params);
+    nlohmann::json waitForResponse(int id, int timeoutMs = 20000);
     // A tools/call of `name` with `arguments`: the response message.
     nlohmann::json callTool(const std::string &name, const nlohmann::json &arguments, int timeoutMs = 20000);
     // Closes stdin and waits for the exit; returns the exit code (-1 when it did not exit).
