@@ -3,6 +3,7 @@
 #include "audit/auditlog.h"
 #include "audit/changerecorder.h"
 #include "audit/retention.h"
+#include "config/configjson.h"
 #include "cli/secretinput.h"
 #include "daemon/ownerclient.h"
 #include "daemon/ownerlock.h"
@@ -128,6 +129,18 @@ void applyRetentionIfDue(const KeywardHome &home, const Config &config, const Ou
                         .arg(config.settings.retentionDays)
                         .arg(applied.error().message));
     }
+}
+
+Result<LockedConfig> lockAndLoadConfig(const KeywardHome &home, const Output &out)
+{
+    auto lock = HomeLock::acquire(home);
+    if (!lock)
+        return lock.error();
+    auto config = loadConfigFile(home.configFile());
+    if (!config)
+        return config.error();
+    applyRetentionIfDue(home, *config, out);
+    return LockedConfig{std::move(lock).value(), std::move(config).value()};
 }
 
 void tellOwnerToReload(const KeywardHome &home, const Output &out)

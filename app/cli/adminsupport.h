@@ -3,6 +3,7 @@
 #include "cli/output.h"
 
 #include "config/config.h"
+#include "config/homelock.h"
 #include "core/keywardhome.h"
 #include "core/result.h"
 #include "secrets/secretstore.h"
@@ -49,6 +50,16 @@ void applyRetentionIfDue(const KeywardHome &home, const Config &config, const Ou
 // cached secrets now, so its state and caches follow an admin change at once (DESIGN.md
 // "Processes"). A failure is a warning on stderr: the owner's file watchers follow anyway.
 void tellOwnerToReload(const KeywardHome &home, const Output &out);
+
+// The home's lock and the config read under it, for one read-modify-write of config.json.
+struct LockedConfig {
+    std::unique_ptr<HomeLock> lock;
+    Config config;
+};
+
+// Takes the home's lock, loads config.json and, as every changing command starts, applies the
+// audit retention when it is due.
+Result<LockedConfig> lockAndLoadConfig(const KeywardHome &home, const Output &out);
 
 // Records one admin change in the home's audit.db (recordChange(): agent "cli", client
 // keyward-cli); call it right after the change succeeded. Returns nullopt when recorded. When

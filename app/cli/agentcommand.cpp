@@ -58,22 +58,7 @@ int notFound(const Output &out, const QString &name)
                      QStringLiteral("there is no agent named '%1'; `keyward agent list` shows the agents").arg(name));
 }
 
-struct LockedConfig {
-    std::unique_ptr<HomeLock> lock;
-    Config config;
-};
-
-Result<LockedConfig> lockAndLoad(const Context &ctx)
-{
-    auto lock = HomeLock::acquire(ctx.home);
-    if (!lock)
-        return lock.error();
-    auto config = loadConfigFile(ctx.home.configFile());
-    if (!config)
-        return config.error();
-    applyRetentionIfDue(ctx.home, *config, ctx.out);
-    return LockedConfig{std::move(lock).value(), std::move(config).value()};
-}
+Result<LockedConfig> lockAndLoad(const Context &ctx) { return lockAndLoadConfig(ctx.home, ctx.out); }
 
 // --expires: a relative time counts forward from now (`90d` = in 90 days), an RFC 3339 time must
 // be in the future.

@@ -109,25 +109,7 @@ int notFound(const Output &out, const QString &name)
                      QStringLiteral("there is no service named '%1'; `keyward service list` shows the services").arg(name));
 }
 
-// Holds the home's lock and the config read under it, for one read-modify-write.
-struct LockedConfig {
-    std::unique_ptr<HomeLock> lock;
-    Config config;
-};
-
-// Takes the lock, loads the config and, as every changing action starts, applies the audit
-// retention when it is due.
-Result<LockedConfig> lockAndLoad(const Context &ctx)
-{
-    auto lock = HomeLock::acquire(ctx.home);
-    if (!lock)
-        return lock.error();
-    auto config = loadConfig(ctx);
-    if (!config)
-        return config.error();
-    applyRetentionIfDue(ctx.home, *config, ctx.out);
-    return LockedConfig{std::move(lock).value(), std::move(config).value()};
-}
+Result<LockedConfig> lockAndLoad(const Context &ctx) { return lockAndLoadConfig(ctx.home, ctx.out); }
 
 // Reads the secret of `name` from stdin or the terminal; refuses what cannot go into a header or
 // query parameter.
