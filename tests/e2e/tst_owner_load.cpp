@@ -1,7 +1,8 @@
 // End to end: one owner serving several kinds of client at once, and what happens to calls in
 // flight. Two stdio bridges and an SDK client over Streamable HTTP share one `keyward serve` and
 // one audit chain; 32 concurrent HTTP agents are all stopped by `keyward kill` (calls in flight end
-// as killed, every later call is refused, every call is audited); an owner killed in the middle of
+// as killed, every later call is refused, every call is audited); an HTTP client that disconnects
+// mid-call cancels its upstream call (audited); an owner killed in the middle of
 // a call costs the bridge's client that one call, and the next is served by a new owner.
 
 #include "support/e2eprocess.h"
@@ -13,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QtTest>
 
 #include <csignal>
@@ -177,6 +180,62 @@ private Q_SLOTS:
         }
         QCOMPARE(audited, int(out["calls"].size()));
         QCOMPARE(runKeyward(home, {QStringLiteral("log"), QStringLiteral("verify")}).exitCode, 0);
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(10000));
+    }
+
+    void httpClientGoingAwayCancelsItsUpstreamCall()
+    {
+        TempHome home;
+        QProcess serve;
+        QByteArray token;
+        const QString url = startOwner(home, serve, &token);
+        QVERIFY(!url.isEmpty());
+        QNetworkAccessManager network;
+        auto post = [&](const json &message, const QByteArray &session) {
+            QNetworkRequest request{QUrl(url)};
+            request.setRawHeader("Authorization", "Bearer " + token);
+            request.setRawHeader("Content-Type", "application/json");
+            request.setRawHeader("Accept", "application/json, text/event-stream");
+            request.setRawHeader("MCP-Protocol-Version", "2025-06-18");
+            if (!session.isEmpty())
+                request.setRawHeader("Mcp-Session-Id", session);
+            return network.post(request, QByteArray::fromStdString(message.dump()));
+        };
+        QNetworkReply *init = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
+                                    {"params", {{"protocolVersion", "2025-06-18"}, {"capabilities", json::object()},
+                                                {"clientInfo", {{"name", "leaver"}, {"version", "1"}}}}}},
+                                   {});
+        QTRY_VERIFY_WITH_TIMEOUT(init->isFinished(), 10000);
+        const QByteArray session = init->rawHeader("Mcp-Session-Id");
+        QVERIFY(!session.isEmpty());
+        init->deleteLater();
+        m_upstream.clearReceived();
+        QNetworkReply *call = post({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
+                                    {"params", {{"name", "execute"},
+                                                {"arguments", {{"service", "api"}, {"method", "GET"}, {"path", "/slow"},
+                                                               {"query", {{"ms", "5000"}}}}}}}},
+                                   session);
+        // Once the upstream has the request, the client goes away.
+        QTRY_VERIFY_WITH_TIMEOUT(!m_upstream.received().empty(), 10000);
+        call->abort();
+        call->deleteLater();
+        QElapsedTimer waited;
+        waited.start();
+        json cancelled;
+        while (cancelled.is_null() && waited.elapsed() < 4000) {
+            for (const json &row : auditRows(home)) {
+                if (row["path"] == "/slow")
+                    cancelled = row;
+            }
+            if (cancelled.is_null())
+                QTest::qWait(100);
+        }
+        QVERIFY2(!cancelled.is_null(), "no audit row within 4 s: the upstream call was not cancelled");
+        QCOMPARE(cancelled["decision"], "error");
+        QVERIFY2(cancelled["rule"].get<std::string>().rfind("cancelled", 0) == 0, cancelled.dump().c_str());
+        QVERIFY(cancelled["duration_ms"].get<int>() < 4000);
+        QCOMPARE(serve.state(), QProcess::Running); // no crash
         serve.terminate();
         QVERIFY(serve.waitForFinished(10000));
     }
