@@ -911,8 +911,9 @@ qint64 Scanner::safeBoundary(qint64 total) const
             safe = std::min(safe, v.pendStart);
         // A match still to come ends with a byte not decoded yet, so the decoded bytes it holds so
         // far are a suffix that is a proper prefix of its pattern, at most holdDepth long, plus
-        // its left edge byte. The automaton restarts at least maxSpan bytes before the end of a
-        // feed (validFrom), more than holdDepth + 1, so the ring covers them.
+        // its left edge byte. A decoded view that skips literal bytes restarts the automaton
+        // (validFrom) at least maxSpan bytes before the end of the feed, more than holdDepth + 1,
+        // so the state and the ring cover them.
         qint64 first = v.decoded - engine.holdDepth(v.state);
         const int left = engine.holdLeft(v.state);
         if (left >= 0 && first > v.validFrom
