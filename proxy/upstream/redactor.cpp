@@ -223,6 +223,14 @@ public:
 
     const ByteSet &edgeSet(int index) const { return m_edgeSets[std::size_t(index)]; }
 
+    // What a stream must hold back in `state`: the longest suffix of the bytes read that is a
+    // proper prefix of some pattern is holdDepth(state) bytes long (no later match can start
+    // earlier), and when holdLeft(state) >= 0 the byte before that suffix is part of a later match
+    // too if it is in holdSet(holdLeft(state)), the left edges of the patterns with that prefix.
+    int holdDepth(int state) const { return m_holdDepth[std::size_t(state)]; }
+    int holdLeft(int state) const { return m_holdLeft[std::size_t(state)]; }
+    const ByteSet &holdSet(int index) const { return m_holdSets[std::size_t(index)]; }
+
     int maxSpan() const { return m_maxSpan; }
 
 private:
@@ -247,6 +255,9 @@ private:
     std::vector<std::uint8_t> m_hasOutput;
     std::vector<PatternInfo> m_patterns;
     std::vector<ByteSet> m_edgeSets;
+    std::vector<int> m_holdDepth; // per state, see holdDepth()
+    std::vector<int> m_holdLeft;  // per state, into m_holdSets or -1
+    std::vector<ByteSet> m_holdSets;
     int m_maxSpan = 0;
 };
 
@@ -258,6 +269,10 @@ Engine::Engine(const QList<QByteArray> &secrets)
     std::vector<std::uint8_t> nodeByte(1, 0);
     std::vector<int> firstChild(1, -1), nextSibling(1, -1), ownHead(1, -1);
     std::vector<int> ownNext(specs.size(), -1); // patterns ending at the same node, linked
+    // Per node, the left edges of the patterns that pass through it and go on (it is a proper
+    // prefix of them).
+    std::vector<ByteSet> leftBeyond(1);
+    std::vector<std::uint8_t> hasLeftBeyond(1, 0);
     auto child = [&](int node, std::uint8_t c) {
         for (int v = firstChild[std::size_t(node)]; v >= 0; v = nextSibling[std::size_t(v)]) {
             if (nodeByte[std::size_t(v)] == c)
@@ -282,6 +297,11 @@ Engine::Engine(const QList<QByteArray> &secrets)
 
         int node = 0;
         for (const std::uint8_t c : spec.bytes) {
+            if (spec.hasLeft) {
+                hasLeftBeyond[std::size_t(node)] = 1;
+                for (std::size_t w = 0; w < spec.left.size(); ++w)
+                    leftBeyond[std::size_t(node)][w] |= spec.left[w];
+            }
             int next = child(node, c);
             if (next < 0) {
                 next = int(nodeByte.size());
@@ -289,6 +309,8 @@ Engine::Engine(const QList<QByteArray> &secrets)
                 firstChild.push_back(-1);
                 nextSibling.push_back(firstChild[std::size_t(node)]);
                 ownHead.push_back(-1);
+                leftBeyond.emplace_back();
+                hasLeftBeyond.push_back(0);
                 firstChild[std::size_t(node)] = next;
             }
             node = next;
@@ -301,8 +323,10 @@ Engine::Engine(const QList<QByteArray> &secrets)
         sodium_memzero(spec.left.data(), sizeof(spec.left));
         sodium_memzero(spec.right.data(), sizeof(spec.right));
     }
-    if (m_patterns.empty())
+    if (m_patterns.empty()) {
+        wipe(leftBeyond);
         return;
+    }
 
     // Breadth-first order, failure links and dictionary links (old ids).
     const std::size_t count = nodeByte.size();
@@ -379,6 +403,27 @@ Engine::Engine(const QList<QByteArray> &secrets)
         m_outEnd[s] = int(m_outPatterns.size());
         m_hasOutput[s] = (m_outEnd[s] > m_outBegin[s] || m_dict[s] >= 0) ? 1 : 0;
     }
+    // The hold-back of a state is that of the nearest state on its failure chain that is a proper
+    // prefix (has a child); failure states come earlier in breadth-first order.
+    std::vector<int> holdNode(count, 0);
+    m_holdDepth.resize(count);
+    m_holdLeft.resize(count);
+    for (std::size_t s = 0; s < count; ++s) {
+        const int old = order[s];
+        const int h = firstChild[std::size_t(old)] >= 0 ? old : holdNode[std::size_t(fail[std::size_t(old)])];
+        holdNode[std::size_t(old)] = h;
+        m_holdDepth[s] = depth[std::size_t(h)];
+        m_holdLeft[s] = -1;
+        if (hasLeftBeyond[std::size_t(h)]) {
+            const ByteSet &set = leftBeyond[std::size_t(h)];
+            auto known = std::find(m_holdSets.begin(), m_holdSets.end(), set);
+            if (known == m_holdSets.end())
+                known = m_holdSets.insert(m_holdSets.end(), set);
+            m_holdLeft[s] = int(known - m_holdSets.begin());
+        }
+    }
+    wipe(leftBeyond);
+
     for (int c = 0; c < 256; ++c)
         m_rootStays[std::size_t(c)] = m_dense[std::size_t(c)] == 0 ? 1 : 0;
     m_quietLimit = 0;
@@ -393,6 +438,7 @@ Engine::~Engine()
     wipe(m_dense);
     wipe(m_edges);
     wipe(m_edgeSets);
+    wipe(m_holdSets);
 }
 
 namespace {
@@ -863,9 +909,17 @@ qint64 Scanner::safeBoundary(qint64 total) const
             safe = std::min(safe, v.highStart);
         else if (v.dec != 0)
             safe = std::min(safe, v.pendStart);
-        // A match still to come ends with a byte not decoded yet, so it begins at most
-        // maxSpan - 1 decoded bytes back, left edge included.
-        const qint64 first = std::max<qint64>(v.validFrom, v.decoded - (engine.maxSpan() - 1));
+        // A match still to come ends with a byte not decoded yet, so the decoded bytes it holds so
+        // far are a suffix that is a proper prefix of its pattern, at most holdDepth long, plus
+        // its left edge byte. A decoded view that skips literal bytes restarts the automaton
+        // (validFrom) at least maxSpan bytes before the end of the feed, more than holdDepth + 1,
+        // so the state and the ring cover them.
+        qint64 first = v.decoded - engine.holdDepth(v.state);
+        const int left = engine.holdLeft(v.state);
+        if (left >= 0 && first > v.validFrom
+            && contains(engine.holdSet(left), v.ringByte[std::size_t(first - 1) & v.ringMask]))
+            --first;
+        Q_ASSERT(first >= v.validFrom);
         if (first < v.decoded)
             safe = std::min(safe, v.ringStart[std::size_t(first) & v.ringMask]);
         for (const PendingMatch &m : v.pendingRight)

@@ -72,8 +72,8 @@ public:
     QByteArray replacement() const { return m_replacement; }
 
     // Decoded length of the longest pattern, counting the partial base64 edge characters. A stream
-    // holds back at most longestPattern() - 1 decoded bytes beyond any occurrence still open; for
-    // plain text without escapes that is the number of bytes held back.
+    // never holds back more than longestPattern() - 1 decoded bytes beyond any occurrence still
+    // open and any escape still incomplete; usually far less (see Stream).
     qsizetype longestPattern() const;
 
     // Upper bound on the length in the input of one occurrence in any form (a JSON \u00XX escape
@@ -88,10 +88,15 @@ private:
 
 // Redacts a body that arrives in chunks. Whatever the chunking, the concatenation of every
 // feed() result and finish() equals Redactor::redact() of the whole body: an occurrence split
-// across chunks at any position is still replaced. feed() returns what is safe to release now
-// and holds back only the tail that could still start an occurrence (see longestPattern()).
-// After finish() the stream is fresh again and may be reused for another body. Not thread-safe;
-// movable, not copyable; a moved-from stream must not be fed.
+// across chunks at any position is still replaced. feed() returns everything no later chunk can
+// change and holds back only the tail that is a prefix of some encoded form of a secret: in each
+// decoding (raw, percent, JSON) the longest suffix of what has been read that is a proper prefix
+// of a pattern, the one base64 character before it when that character can carry a bit of the
+// secret at that alignment, an escape or surrogate pair not yet complete, an occurrence that may
+// still grow by a partial base64 character on its right, and an occurrence that a later one could
+// still overlap. A chunk that ends in nothing of the kind (a Server-Sent Event ending in "\n\n",
+// say) is released whole. After finish() the stream is fresh again and may be reused for another
+// body. Not thread-safe; movable, not copyable; a moved-from stream must not be fed.
 class Redactor::Stream {
 public:
     ~Stream();

@@ -29,6 +29,8 @@ const QByteArray kUnicode = QByteArrayLiteral("p\xC3\xA4ssw\xC3\xB6rd-\xE2\x82\x
 const QByteArray kBinary = QByteArray("\x00\xff\x10\x80" "ab\x00\xfe\x7f", 9);
 const QByteArray kPlusSlash = QByteArray("\xfb\xef\xbe\xfb\xff\xbf\x00\x01", 8);
 const QByteArray kGsonish = "a<b>c&d=e'f-html-safe";
+// 60 bytes with the characters base64, URL and form encoders treat specially.
+const QByteArray kLongKey = "sk-ant-api03-Zx9/Qw+7Lm=Rt5Ky2Hb8Nc4Vd6Fg1Jp3Ws0Xe7Ua9Io2PqT";
 
 QByteArray b64(const QByteArray &data, bool url, bool pad)
 {
@@ -136,7 +138,12 @@ private Q_SLOTS:
     void splitAtEveryPositionEqualsWholeRedaction_data();
     void splitAtEveryPositionEqualsWholeRedaction();
     void largeBodyInRandomChunksEqualsWholeRedaction();
-    void streamHoldsBackOnlyLongestPatternMinusOne();
+    void sseEventsWithoutASecretPrefixAreReleasedWhole();
+    void chunkEndingInAPrefixOfAFormHoldsBackExactlyThatPrefix_data();
+    void chunkEndingInAPrefixOfAFormHoldsBackExactlyThatPrefix();
+    void base64PrefixInsideLongerTextHoldsBackFromItsEdgeCharacter();
+    void incompleteEscapeIsHeldBackUntilItEnds();
+    void randomBodiesInRandomChunksEqualWholeRedaction();
     void streamIsReusableAfterFinish();
     void emptyInputGivesEmptyOutput();
     void emptySecretsAreIgnored();
@@ -491,18 +498,159 @@ void TestRedactor::largeBodyInRandomChunksEqualsWholeRedaction()
     QCOMPARE(redactInChunks(redactor, body, cuts), whole);
 }
 
-void TestRedactor::streamHoldsBackOnlyLongestPatternMinusOne()
+void TestRedactor::sseEventsWithoutASecretPrefixAreReleasedWhole()
 {
-    const Redactor redactor({kApiKey}, kService);
-    QVERIFY(redactor.longestPattern() >= 2 * kApiKey.size()); // the hex form
-    QVERIFY(redactor.longestEncodedLength() >= 6 * kApiKey.size());
-
+    const Redactor redactor({kLongKey}, kService);
+    QVERIFY(redactor.longestPattern() >= 2 * kLongKey.size());
+    const QList<QByteArray> events = {
+        "data: {\"delta\":\"hello\"}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+        "\"delta\":{\"type\":\"text_delta\",\"text\":\" world, line\\nbreak \\\"quoted\\\" 100% / + =\"}}\n\n",
+        "data: {\"id\":\"chatcmpl-9\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"abc\"}}]}\n\n",
+        ": keep-alive\n\n",
+        "data: [DONE]\n\n",
+    };
     Redactor::Stream stream = redactor.stream();
-    const QByteArray text(1000, 'x');
-    const QByteArray released = stream.feed(text);
-    QCOMPARE(released.size(), text.size() - (redactor.longestPattern() - 1));
-    QCOMPARE(stream.heldBack(), redactor.longestPattern() - 1);
-    QCOMPARE(released + stream.finish(), text); // `released` is already computed
+    for (const QByteArray &event : events) {
+        QCOMPARE(stream.feed(event), event);
+        QCOMPARE(stream.heldBack(), 0);
+    }
+    QCOMPARE(stream.finish(), QByteArray());
+}
+
+void TestRedactor::chunkEndingInAPrefixOfAFormHoldsBackExactlyThatPrefix_data()
+{
+    QTest::addColumn<QByteArray>("secret");
+    QTest::addColumn<QByteArray>("form");
+
+    QTest::newRow("raw") << kLongKey << kLongKey;
+    QTest::newRow("hex lowercase (the longest pattern)") << kLongKey << kLongKey.toHex();
+    QTest::newRow("hex uppercase") << kLongKey << kLongKey.toHex().toUpper();
+    QTest::newRow("base64") << kLongKey << b64(kLongKey, false, true);
+    QTest::newRow("base64url") << kLongKey << b64(kLongKey, true, false);
+    QTest::newRow("base64 padded of 58 bytes") << kLongKey.left(58) << b64(kLongKey.left(58), false, true);
+    QTest::newRow("percent every byte") << kLongKey << percentEveryByte(kLongKey, true);
+    QTest::newRow("percent non-unreserved only (QUrl)") << kLongKey << QUrl::toPercentEncoding(QString::fromLatin1(kLongKey));
+    QTest::newRow("form encoding") << kReserved << formEncode(kReserved);
+    QTest::newRow("json every char escaped") << kLongKey << jsonEveryCharEscaped(kLongKey, false);
+    QTest::newRow("json surrogate pairs") << kUnicode << jsonEveryCharEscaped(kUnicode, true);
+    QTest::newRow("json nlohmann dump") << kJsonish << nlohmannDump(kJsonish, false);
+}
+
+void TestRedactor::chunkEndingInAPrefixOfAFormHoldsBackExactlyThatPrefix()
+{
+    QFETCH(QByteArray, secret);
+    QFETCH(QByteArray, form);
+    const Redactor redactor({secret}, kService);
+    // No byte of the head can be part of a form: '"' is in no secret used here and in no encoding.
+    const QByteArray head = "data: {\"echo\":\"";
+    for (qsizetype k = 1; k < form.size(); ++k) {
+        Redactor::Stream stream = redactor.stream();
+        const QByteArray released = stream.feed(head + form.left(k));
+        QCOMPARE(released, head);
+        QCOMPARE(stream.heldBack(), k);
+        QVERIFY(stream.heldBack() <= 6 * (redactor.longestPattern() - 1));
+        QByteArray streamed = released + stream.feed(form.mid(k) + "\"}\n\n");
+        streamed += stream.finish();
+        QCOMPARE(streamed, head + kMarker + "\"}\n\n");
+    }
+    if (form == secret.toHex()) {
+        // The hex form is the longest pattern: this is the most plain text a stream holds back.
+        QCOMPARE(form.size(), redactor.longestPattern());
+        Redactor::Stream stream = redactor.stream();
+        stream.feed(head + form.chopped(1));
+        QCOMPARE(stream.heldBack(), redactor.longestPattern() - 1);
+    }
+}
+
+void TestRedactor::base64PrefixInsideLongerTextHoldsBackFromItsEdgeCharacter()
+{
+    // Inside longer base64 the occurrence starts at the character holding the secret's first bit
+    // (shared with the byte before at alignments 1 and 2): the stream holds back from there.
+    const Redactor redactor({kLongKey}, kService);
+    const QByteArray head = "Authorization: Basic ";
+    for (int offset = 0; offset < 3; ++offset) {
+        for (const bool url : {false, true}) {
+            const QByteArray encoded = b64(QByteArray(offset, '#') + kLongKey + "#!", url, true);
+            const qsizetype first = 8 * offset / 6;                             // shares bits with the secret
+            const qsizetype fullEnd = 8 * (offset + kLongKey.size()) / 6;       // after the last character inside it
+            for (qsizetype k = first + 1; k < fullEnd; ++k) {
+                Redactor::Stream stream = redactor.stream();
+                const QByteArray released = stream.feed(head + encoded.left(k));
+                QCOMPARE(released, head + encoded.left(first));
+                QCOMPARE(stream.heldBack(), k - first);
+                QByteArray streamed = released + stream.feed(encoded.mid(k) + "\r\n");
+                streamed += stream.finish();
+                QCOMPARE(streamed, redactor.redact(head + encoded + "\r\n"));
+            }
+        }
+    }
+}
+
+void TestRedactor::incompleteEscapeIsHeldBackUntilItEnds()
+{
+    // With a one-byte secret no pattern is longer than a byte, yet an escape that could decode to
+    // it is held back until it is complete.
+    const Redactor redactor({QByteArray("q")}, kService);
+    const QList<QByteArray> partials = {"%", "%7", "\\", "\\u", "\\u0", "\\u00", "\\u007"};
+    for (const QByteArray &partial : partials) {
+        Redactor::Stream stream = redactor.stream();
+        QCOMPARE(stream.feed("ab" + partial), QByteArray("ab"));
+        QCOMPARE(stream.heldBack(), partial.size());
+        QByteArray rest = stream.feed("z");
+        rest += stream.finish();
+        QCOMPARE(rest, partial + "z");
+    }
+    Redactor::Stream stream = redactor.stream();
+    QCOMPARE(stream.feed("ab\\ud83d"), QByteArray("ab"));
+    QCOMPARE(stream.heldBack(), 6);
+    QByteArray rest = stream.feed("\\u0071");
+    rest += stream.finish();
+    QCOMPARE(rest, "\\ud83d" + kMarker);
+}
+
+void TestRedactor::randomBodiesInRandomChunksEqualWholeRedaction()
+{
+    // Bodies made of escape characters, base64 text and whole, cut and re-encoded forms of the
+    // secrets; cut at random. Every prefix released must already be a prefix of the whole result.
+    const QByteArray pair = "octocat:" + kLongKey;
+    const Redactor redactor({kLongKey, pair, QByteArray("ab%"), kUnicode}, kService);
+    const QList<QByteArray> forms = {kLongKey, kLongKey.toHex(), kLongKey.toHex().toUpper(), b64(kLongKey, false, true),
+                                     b64(kLongKey, true, false), b64("x" + pair, false, false), b64("xy" + kLongKey, true, false),
+                                     percentEveryByte(kLongKey, false), QUrl::toPercentEncoding(QString::fromLatin1(kLongKey)),
+                                     formEncode(pair), jsonEveryCharEscaped(kLongKey, true), jsonEveryCharEscaped(kUnicode, false),
+                                     nlohmannDump(kUnicode, true), QByteArray("ab%25"), QByteArray("a\\u0062%")};
+    static const QByteArray noise = "%\\u+/=\"AQgw09_-abcdefxyz \n";
+    QRandomGenerator random(20261126);
+    for (int round = 0; round < 2000; ++round) {
+        QByteArray body;
+        const int parts = 1 + random.bounded(12);
+        for (int part = 0; part < parts; ++part) {
+            for (int n = random.bounded(40); n > 0; --n)
+                body += noise[random.bounded(noise.size())];
+            QByteArray form = forms[random.bounded(forms.size())];
+            switch (random.bounded(4)) {
+            case 0: form.truncate(random.bounded(form.size())); break; // a near miss
+            case 1: form += form.left(random.bounded(form.size())); break; // overlapping repeat
+            default: break;
+            }
+            body += form;
+        }
+        const QByteArray whole = redactor.redact(body);
+
+        Redactor::Stream stream = redactor.stream();
+        QByteArray streamed;
+        qsizetype from = 0;
+        while (from < body.size()) {
+            const qsizetype size = random.bounded(3) == 0 ? random.bounded(4) : random.bounded(80);
+            streamed += stream.feed(body.mid(from, size));
+            from += size;
+            if (!whole.startsWith(streamed))
+                QFAIL(qPrintable("round " + QString::number(round) + " released more than the whole redaction allows"));
+        }
+        streamed += stream.finish();
+        QCOMPARE(streamed, whole);
+    }
 }
 
 void TestRedactor::streamIsReusableAfterFinish()

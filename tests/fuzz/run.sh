@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz with clang into their own build directory and runs
-# each for SECONDS (default 30, the three in parallel) on a scratch copy of its seed corpus, so
+# each for SECONDS (default 30, all in parallel) on a scratch copy of its seed corpus, so
 # the repository is never written to. Exits 1 if any target crashes, leaks, times out or fails a
 # property; the crashing input is kept under BUILD_DIR/crashes/ to replay with `TARGET FILE`.
 #
@@ -12,8 +12,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${KEYWARD_FUZZ_BUILD_DIR:-$root/build-fuzz}
 
-# target:max_len — paths up to past kMaxPathBytes (2048), a few rules, a few JSON-RPC lines.
-targets=(pathnormalizer:4200 rulematcher:1024 mcpsession:2048)
+# target:max_len — paths up to past kMaxPathBytes (2048), a few rules, a few JSON-RPC lines, a
+# secret and a body of a few KiB once its form bytes are expanded.
+targets=(pathnormalizer:4200 rulematcher:1024 mcpsession:2048 redactorstream:2048)
 
 start=$SECONDS
 CC=clang CXX=clang++ cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
