@@ -26,6 +26,29 @@ using keyward::test::TempHome;
 
 namespace {
 
+// The body of a raw HTTP/1.1 response with chunked transfer coding, de-chunked (test-only: the
+// transport's own framing, read back to check the content).
+QByteArray dechunkedBody(const QByteArray &raw)
+{
+    qsizetype pos = raw.indexOf("\r\n\r\n");
+    if (pos < 0)
+        return {};
+    pos += 4;
+    QByteArray body;
+    while (pos < raw.size()) {
+        const qsizetype lineEnd = raw.indexOf("\r\n", pos);
+        if (lineEnd < 0)
+            break;
+        bool ok = false;
+        const qsizetype size = raw.mid(pos, lineEnd - pos).split(';').value(0).trimmed().toLongLong(&ok, 16);
+        if (!ok || size == 0)
+            break;
+        body += raw.mid(lineEnd + 2, size);
+        pos = lineEnd + 2 + size + 2;
+    }
+    return body;
+}
+
 struct Response {
     int status = 0;
     QByteArray body;
@@ -239,7 +262,7 @@ private Q_SLOTS:
         while (socket.state() == QAbstractSocket::ConnectedState && timer.elapsed() < 20000) {
             socket.waitForReadyRead(100);
             received += socket.readAll();
-            if (firstEventMs < 0 && received.contains("data: {\"delta\":\"hello\"}"))
+            if (firstEventMs < 0 && dechunkedBody(received).contains("data: {\"delta\":\"hello\"}"))
                 firstEventMs = timer.elapsed();
         }
         received += socket.readAll();
@@ -248,10 +271,12 @@ private Q_SLOTS:
         QVERIFY2(received.startsWith("HTTP/1.1 200"), received.constData());
         QVERIFY(received.toLower().contains("content-type: text/event-stream"));
         QVERIFY(received.toLower().contains("transfer-encoding: chunked"));
-        QVERIFY(received.contains("data: {\"delta\":\"[REDACTED:api]\"}"));
-        QVERIFY(received.contains("data: [DONE]"));
+        const QByteArray body = dechunkedBody(received);
+        QVERIFY2(body.startsWith("data: {\"delta\":\"hello\"}\n\n"), body.constData());
+        QVERIFY(body.contains("data: {\"delta\":\"[REDACTED:api]\"}\n\n"));
+        QVERIFY(body.endsWith("data: [DONE]\n\n"));
         // The first event arrived long before the stream ended: it was not buffered whole.
-        QEXPECT_FAIL("", "the redactor holds back its longest pattern's span, which with this secret is the whole stream", Continue);
+        qInfo("first event after %lld ms, stream ended after %lld ms", firstEventMs, totalMs);
         QVERIFY2(firstEventMs >= 0 && totalMs - firstEventMs >= 600,
                  qPrintable(QStringLiteral("first event %1 ms, end %2 ms").arg(firstEventMs).arg(totalMs)));
     }
