@@ -30,7 +30,7 @@ struct StatusRange {
 
 // The audit browser's filters over the `audit` table (DESIGN.md "Audit"), as a value. Unset fields
 // do not filter; set fields combine with AND. Shared by every reader of audit.db that filters the
-// same way (the GUI's AuditModel; `keyward log` has its own AuditFilter, a subset of this).
+// same way: the GUI's AuditModel, and AuditLog::query (`keyward log`), whose AuditFilter is a subset.
 struct AuditSearch {
     QString service;                   // exact match
     QString agent;                     // exact match
