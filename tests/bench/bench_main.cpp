@@ -9,7 +9,8 @@
 //   http       32 MCP agents over HTTP → `keyward serve`  vs  the same load straight to the upstream
 //              (needs the keychain too)
 //   audit_model  audit browser model on 1,000,000 rows: first paint, filters, fetchMore
-//              vs  a bare SELECT ... LIMIT 200 through QSqlQuery
+//              vs  a bare SELECT ... LIMIT 200 through QSqlQuery (writes a ~350 MB audit.db
+//              under the temporary directory for the run)
 //
 // Usage: keyward_bench [mcp_ping|redactor|gate|execute|http|audit_model|all]... (default all; `all` skips execute and http when
 // there is no D-Bus session)
