@@ -1,6 +1,7 @@
 #include "audit/auditlog.h"
 
 #include "audit/auditchain.h"
+#include "audit/auditsearch.h"
 #include "core/logging.h"
 #include "core/timespec.h"
 
@@ -648,24 +649,17 @@ Result<QList<AuditRow>> AuditLog::query(const AuditFilter &filter)
     if (auto opened = ensureOpen(); !opened)
         return opened.error();
 
+    // The same conditions as the audit browser's (audit/auditsearch.h), plus the follow cursor.
+    AuditSearch search;
+    search.service = filter.service;
+    search.agent = filter.agent;
+    search.decision = filter.decision;
+    search.from = filter.since;
+    const SqlCondition condition = search.condition();
     QStringList where;
-    QVariantList values;
-    if (!filter.service.isEmpty()) {
-        where << QStringLiteral("service = ?");
-        values << filter.service;
-    }
-    if (!filter.agent.isEmpty()) {
-        where << QStringLiteral("agent = ?");
-        values << filter.agent;
-    }
-    if (!filter.decision.isEmpty()) {
-        where << QStringLiteral("decision = ?");
-        values << filter.decision;
-    }
-    if (filter.since.isValid()) {
-        where << QStringLiteral("time >= ?");
-        values << formatRfc3339Ms(filter.since);
-    }
+    QVariantList values = condition.values;
+    if (!condition.sql.isEmpty())
+        where << condition.sql;
     if (filter.afterSeq) {
         where << QStringLiteral("seq > ?");
         values << *filter.afterSeq;

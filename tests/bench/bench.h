@@ -30,4 +30,8 @@ int runExecuteBenchmark();
 // calls/s, p50/p99, added p99, and audit rows == calls. Same needs and return as execute.
 int runHttpBenchmark();
 
+// The audit browser's model over `rows` generated audit rows: first paint, filters and fetchMore
+// against a bare SELECT ... LIMIT 200 through QSqlQuery. Returns 0, or 1 when it could not run.
+int runAuditModelBenchmark(int rows);
+
 } // namespace keyward::bench

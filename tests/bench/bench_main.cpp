@@ -8,8 +8,11 @@
 //              (needs the keychain: run it through tests/bench/run.sh)
 //   http       32 MCP agents over HTTP → `keyward serve`  vs  the same load straight to the upstream
 //              (needs the keychain too)
+//   audit_model  audit browser model on 1,000,000 rows: first paint, filters, fetchMore
+//              vs  a bare SELECT ... LIMIT 200 through QSqlQuery (writes a ~350 MB audit.db
+//              under the temporary directory for the run)
 //
-// Usage: keyward_bench [mcp_ping|redactor|gate|execute|http|all]... (default all; `all` skips execute and http when
+// Usage: keyward_bench [mcp_ping|redactor|gate|execute|http|audit_model|all]... (default all; `all` skips execute and http when
 // there is no D-Bus session)
 
 #include "bench.h"
@@ -27,13 +30,13 @@ int main(int argc, char *argv[])
     spdlog::set_level(spdlog::level::warn);
 
     const QStringList known{QStringLiteral("mcp_ping"), QStringLiteral("redactor"), QStringLiteral("gate"), QStringLiteral("execute"),
-                            QStringLiteral("http"), QStringLiteral("all")};
+                            QStringLiteral("http"), QStringLiteral("audit_model"), QStringLiteral("all")};
     QStringList names = app.arguments().mid(1);
     if (names.isEmpty())
         names << QStringLiteral("all");
     for (const QString &name : names) {
         if (!known.contains(name)) {
-            std::fprintf(stderr, "usage: keyward_bench [mcp_ping|redactor|gate|execute|http|all]...\n");
+            std::fprintf(stderr, "usage: keyward_bench [mcp_ping|redactor|gate|execute|http|audit_model|all]...\n");
             return name == QStringLiteral("-h") || name == QStringLiteral("--help") ? 0 : 2;
         }
     }
@@ -46,6 +49,8 @@ int main(int argc, char *argv[])
     if (selected("gate") && keyward::bench::runGateBenchmark(100000) == 0)
         return 1;
     if (selected("redactor") && keyward::bench::runRedactorBenchmark(5) == 0)
+        status = 1;
+    if (selected("audit_model") && keyward::bench::runAuditModelBenchmark(1000000) != 0)
         status = 1;
     if (names.contains(QStringLiteral("execute"))
         || (all && !qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS"))) {
