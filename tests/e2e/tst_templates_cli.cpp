@@ -4,6 +4,7 @@
 
 #include "config/configjson.h"
 #include "support/e2eprocess.h"
+#include "support/httpsupstream.h"
 #include "support/temphome.h"
 #include "templates/servicetemplates.h"
 
@@ -173,6 +174,76 @@ private Q_SLOTS:
         QVERIFY2(query.exitCode == 0, query.err.constData());
         QCOMPARE(storedService(home, "claude2")["auth"],
                  json({{"type", "query"}, {"header", ""}, {"prefix", ""}, {"param", "api_key"}, {"username", ""}}));
+    }
+
+    // `service test` of a template's service, pointed at a real HTTPS server on 127.0.0.1: the
+    // template's test path passes the gate under its default policy, and the credential and fixed
+    // headers arrive as the API expects them.
+    void templateTestCallPassesTheGate_data()
+    {
+        QTest::addColumn<QString>("templateId");
+        QTest::addColumn<QString>("prefix");   // the base URL's path on the test server
+        QTest::addColumn<QStringList>("extra"); // more flags for `service add`
+        QTest::addColumn<QString>("expectedPath");
+        QTest::newRow("github") << QStringLiteral("github") << QString() << QStringList() << QStringLiteral("/user");
+        QTest::newRow("anthropic") << QStringLiteral("anthropic") << QString() << QStringList() << QStringLiteral("/v1/models");
+        QTest::newRow("notion") << QStringLiteral("notion") << QString() << QStringList() << QStringLiteral("/v1/users/me");
+        QTest::newRow("linear") << QStringLiteral("linear") << QString() << QStringList() << QStringLiteral("/graphql");
+        const QString accounts = QStringLiteral("/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef");
+        QTest::newRow("twilio") << QStringLiteral("twilio") << accounts
+                                << QStringList{QStringLiteral("--field"), QStringLiteral("accountSid=AC0123456789abcdef0123456789abcdef")}
+                                << accounts + QStringLiteral("/Balance.json");
+        QTest::newRow("google-maps") << QStringLiteral("google-maps") << QStringLiteral("/maps/api") << QStringList()
+                                     << QStringLiteral("/maps/api/geocode/json");
+    }
+    void templateTestCallPassesTheGate()
+    {
+        QFETCH(QString, templateId);
+        QFETCH(QString, prefix);
+        QFETCH(QStringList, extra);
+        QFETCH(QString, expectedPath);
+        keyward::test::HttpsUpstream upstream;
+        QVERIFY2(upstream.start(), qPrintable(upstream.errorString()));
+        TempHome home;
+        m_printed.clear();
+        const QByteArray secret = keyward::test::randomCanary();
+        const CliRun add = service(home,
+                                   QStringList{QStringLiteral("add"), QStringLiteral("api"), QStringLiteral("--template"), templateId,
+                                               QStringLiteral("--base-url"), upstream.baseUrl(prefix), QStringLiteral("--ca-file"),
+                                               upstream.caFile()}
+                                       + extra,
+                                   secret + "\n");
+        QVERIFY2(add.exitCode == 0, add.err.constData());
+        const CliRun test = service(home, {QStringLiteral("test"), QStringLiteral("api")});
+        QVERIFY2(test.exitCode == 0, QByteArray(test.out + test.err).constData());
+        QVERIFY2(test.out.contains("HTTP 200"), test.out.constData());
+
+        const auto received = upstream.received();
+        QCOMPARE(received.size(), std::size_t(1));
+        const json &request = received.front();
+        QCOMPARE(request["method"], json("GET"));
+        QCOMPARE(request["path"], json(expectedPath.toStdString()));
+        const json &headers = request["headers"];
+        const keyward::ServiceTemplate &tmpl = *keyward::findServiceTemplate(templateId);
+        for (const auto &[name, value] : tmpl.setHeaders)
+            QCOMPARE(headers[name.toLower().toStdString()], json(value.toStdString()));
+        const std::string key = secret.toStdString();
+        switch (tmpl.auth.type) {
+        case keyward::AuthType::Bearer:
+            QCOMPARE(headers["authorization"], json("Bearer " + key));
+            break;
+        case keyward::AuthType::Header:
+            QCOMPARE(headers[tmpl.auth.header.toLower().toStdString()], json(key));
+            break;
+        case keyward::AuthType::Basic:
+            QCOMPARE(headers["authorization"],
+                     json("Basic " + QByteArray("AC0123456789abcdef0123456789abcdef:" + secret).toBase64().toStdString()));
+            break;
+        case keyward::AuthType::Query:
+            QVERIFY(request["query"].get<std::string>().find(tmpl.auth.param.toStdString() + "=") != std::string::npos);
+            break;
+        }
+        QVERIFY2(!m_printed.contains(secret), "the secret was printed");
     }
 
     void badTemplateUseIsAUsageError_data()
