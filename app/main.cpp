@@ -39,7 +39,7 @@ const std::map<QString, Subcommand> &subcommands()
                                     keyward::cli::runResume}},
         {QStringLiteral("serve"), {"run the headless owner process (what `keyward mcp` starts in the background)",
                                    keyward::cli::runServe}},
-        {QStringLiteral("service"), {"add, list, show, remove, rotate, enable or disable the APIs agents may call",
+        {QStringLiteral("service"), {"add (from scratch or a template), list, show, remove, rotate, enable, disable or test the APIs agents may call",
                                      keyward::cli::runService}},
         {QStringLiteral("unlock"), {"give the running owner the passphrase of the encrypted file store",
                                     keyward::cli::runUnlock}},

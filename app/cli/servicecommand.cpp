@@ -19,6 +19,7 @@
 #include "core/keywardhome.h"
 #include "core/names.h"
 #include "secrets/secretstore.h"
+#include "templates/servicetemplates.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -103,6 +104,23 @@ std::optional<int> parseListAction(QCommandLineParser &parser, const QStringList
 
 Result<Config> loadConfig(const Context &ctx) { return loadConfigFile(ctx.home.configFile()); }
 
+// Prints `rows` (the first one the header) as columns; the last column is not padded.
+void printTable(const Output &out, const QList<QStringList> &rows)
+{
+    QList<qsizetype> widths(rows.first().size() - 1, 0);
+    for (const QStringList &row : rows) {
+        for (qsizetype i = 0; i < widths.size(); ++i)
+            widths[i] = std::max(widths[i], row.at(i).size());
+    }
+    for (const QStringList &row : rows) {
+        QString line;
+        for (qsizetype i = 0; i < widths.size(); ++i)
+            line += row.at(i).leftJustified(widths[i] + 2);
+        line += row.last();
+        out.line(line.trimmed());
+    }
+}
+
 int notFound(const Output &out, const QString &name)
 {
     return out.error(QStringLiteral("not_found"),
@@ -146,51 +164,77 @@ struct AddOptions {
     QCommandLineOption allow{QStringLiteral("allow"), QStringLiteral("Allow rule 'METHOD /path/glob' (repeatable)."), QStringLiteral("RULE")};
     QCommandLineOption deny{QStringLiteral("deny"), QStringLiteral("Deny rule 'METHOD /path/glob' (repeatable)."), QStringLiteral("RULE")};
     QCommandLineOption ask{QStringLiteral("ask"), QStringLiteral("Ask rule 'METHOD /path/glob': approve each call in the tray (repeatable)."), QStringLiteral("RULE")};
+    QCommandLineOption templateId{QStringLiteral("template"),
+                                  QStringLiteral("Start from a template (`keyward service templates` lists them); the other flags "
+                                                 "override its values, and rules and headers given are added to its own."),
+                                  QStringLiteral("ID")};
+    QCommandLineOption field{QStringLiteral("field"),
+                             QStringLiteral("With --template: a value the template needs, ID=VALUE (repeatable), e.g. "
+                                            "--field accountSid=AC..."),
+                             QStringLiteral("ID=VALUE")};
 
     void addTo(QCommandLineParser &parser) const
     {
         parser.addOptions({baseUrl, auth, header, prefix, param, username, description, caFile, setHeader, testPath,
-                           timeout, maxResponse, allow, deny, ask});
+                           timeout, maxResponse, allow, deny, ask, templateId, field});
     }
 };
 
+// Applies the flags of `service add` to `service`: without a template (`fromTemplate` false)
+// `service` is empty and --base-url and --auth are required; with one, `service` holds the
+// template's values and each flag given overrides the value it names (--auth resets the auth
+// fields to the flags given with it), while rules and fixed headers given are added (a fixed
+// header of the same name replaces the template's). Returns an exit code on a usage error.
 std::optional<int> serviceFromFlags(const QCommandLineParser &parser, const AddOptions &o, const Output &out,
-                                    ServiceConfig &service)
+                                    ServiceConfig &service, bool fromTemplate)
 {
     // Single-valued flags given twice are a mistake, not "last one wins".
     for (const QCommandLineOption *option : {&o.baseUrl, &o.auth, &o.header, &o.prefix, &o.param, &o.username,
-                                             &o.description, &o.caFile, &o.testPath, &o.timeout, &o.maxResponse}) {
+                                             &o.description, &o.caFile, &o.testPath, &o.timeout, &o.maxResponse,
+                                             &o.templateId}) {
         if (parser.values(*option).size() > 1)
             return out.usageError(QStringLiteral("--%1 is given more than once").arg(option->names().first()));
     }
 
-    if (!parser.isSet(o.baseUrl))
-        return out.usageError(QStringLiteral("--base-url is required (e.g. --base-url https://api.example.com/v1)"));
-    QString baseUrl = parser.value(o.baseUrl).trimmed();
-    // "https://api.example.com/v1/" and ".../v1" are the same base; keep the form without the slash.
-    while (baseUrl.endsWith(u'/') && baseUrl.count(u'/') > 2)
-        baseUrl.chop(1);
-    if (const QString problem = config_check::baseUrlProblem(baseUrl); !problem.isEmpty())
-        return flagError(out, "base-url", problem);
-    service.baseUrl = baseUrl;
+    if (parser.isSet(o.baseUrl)) {
+        const QString baseUrl = config_check::withoutTrailingSlash(parser.value(o.baseUrl).trimmed());
+        if (const QString problem = config_check::baseUrlProblem(baseUrl); !problem.isEmpty())
+            return flagError(out, "base-url", problem);
+        service.baseUrl = baseUrl;
+    } else if (!fromTemplate) {
+        return out.usageError(QStringLiteral("--base-url is required (e.g. --base-url https://api.example.com/v1), "
+                                             "or start from a --template"));
+    }
 
-    if (!parser.isSet(o.auth))
+    if (parser.isSet(o.auth)) {
+        const QString auth = parser.value(o.auth);
+        if (auth == QLatin1String("bearer"))
+            service.auth.type = AuthType::Bearer;
+        else if (auth == QLatin1String("basic"))
+            service.auth.type = AuthType::Basic;
+        else if (auth == QLatin1String("header"))
+            service.auth.type = AuthType::Header;
+        else if (auth == QLatin1String("query"))
+            service.auth.type = AuthType::Query;
+        else
+            return flagError(out, "auth", QStringLiteral("must be bearer, basic, header or query"));
+        service.auth.header = parser.value(o.header);
+        service.auth.prefix = parser.value(o.prefix);
+        service.auth.param = parser.value(o.param);
+        service.auth.username = parser.value(o.username);
+    } else if (!fromTemplate) {
         return out.usageError(QStringLiteral("--auth is required: bearer, basic, header or query"));
-    const QString auth = parser.value(o.auth);
-    if (auth == QLatin1String("bearer"))
-        service.auth.type = AuthType::Bearer;
-    else if (auth == QLatin1String("basic"))
-        service.auth.type = AuthType::Basic;
-    else if (auth == QLatin1String("header"))
-        service.auth.type = AuthType::Header;
-    else if (auth == QLatin1String("query"))
-        service.auth.type = AuthType::Query;
-    else
-        return flagError(out, "auth", QStringLiteral("must be bearer, basic, header or query"));
-    service.auth.header = parser.value(o.header);
-    service.auth.prefix = parser.value(o.prefix);
-    service.auth.param = parser.value(o.param);
-    service.auth.username = parser.value(o.username);
+    } else {
+        // The template's auth type stays; a flag given replaces that one field.
+        const std::pair<const QCommandLineOption *, QString *> authFlags[] = {{&o.header, &service.auth.header},
+                                                                              {&o.prefix, &service.auth.prefix},
+                                                                              {&o.param, &service.auth.param},
+                                                                              {&o.username, &service.auth.username}};
+        for (const auto &[option, target] : authFlags) {
+            if (parser.isSet(*option))
+                *target = parser.value(*option);
+        }
+    }
     QString field;
     if (QString problem = config_check::authProblem(service.auth, &field); !problem.isEmpty()) {
         const QString phrase = problem.startsWith(QLatin1String("is only used with auth type"))
@@ -199,7 +243,8 @@ std::optional<int> serviceFromFlags(const QCommandLineParser &parser, const AddO
         return flagError(out, field.toLatin1().constData(), phrase);
     }
 
-    service.description = parser.value(o.description);
+    if (parser.isSet(o.description))
+        service.description = parser.value(o.description);
     if (const QString problem = config_check::descriptionProblem(service.description); !problem.isEmpty())
         return flagError(out, "description", problem);
 
@@ -212,6 +257,7 @@ std::optional<int> serviceFromFlags(const QCommandLineParser &parser, const AddO
         service.caFile = file.absoluteFilePath();
     }
 
+    QStringList flagHeaders; // lowercased names given by --set-header
     for (const QString &text : parser.values(o.setHeader)) {
         const qsizetype colon = text.indexOf(u':');
         if (colon <= 0)
@@ -222,10 +268,12 @@ std::optional<int> serviceFromFlags(const QCommandLineParser &parser, const AddO
             return flagError(out, "set-header", QStringLiteral("needs a value after the colon"));
         if (const QString problem = config_check::fixedHeaderProblem(name, value, service.auth); !problem.isEmpty())
             return flagError(out, "set-header", problem);
-        for (const auto &existing : service.setHeaders) {
-            if (existing.first.compare(name, Qt::CaseInsensitive) == 0)
-                return flagError(out, "set-header", QStringLiteral("sets the same header twice"));
-        }
+        if (flagHeaders.contains(name.toLower()))
+            return flagError(out, "set-header", QStringLiteral("sets the same header twice"));
+        flagHeaders << name.toLower();
+        service.setHeaders.removeIf([&name](const QPair<QString, QString> &existing) {
+            return existing.first.compare(name, Qt::CaseInsensitive) == 0;
+        });
         service.setHeaders.append({name, value});
     }
 
@@ -266,18 +314,64 @@ std::optional<int> serviceFromFlags(const QCommandLineParser &parser, const AddO
     return std::nullopt;
 }
 
+// Starts `service` from --template with its --field values; leaves `templateId` empty (and
+// `service` untouched) without a template or with "custom", which is the plain flags. Returns an
+// exit code on a usage error.
+std::optional<int> serviceFromTemplateFlags(const QCommandLineParser &parser, const AddOptions &o, const Output &out,
+                                            ServiceConfig &service, QString &templateId)
+{
+    const QString id = parser.value(o.templateId);
+    const QStringList fieldArgs = parser.values(o.field);
+    const ServiceTemplate *tmpl = nullptr;
+    if (parser.isSet(o.templateId)) {
+        tmpl = findServiceTemplate(id);
+        if (!tmpl) {
+            return out.usageError(QStringLiteral("--template: there is no template '%1'; the templates are: %2")
+                                      .arg(id.left(64), serviceTemplateIds().join(QStringLiteral(", "))));
+        }
+    }
+    if (!fieldArgs.isEmpty() && (!tmpl || tmpl->fields.isEmpty())) {
+        return out.usageError(tmpl ? QStringLiteral("--field: the %1 template has no fields").arg(tmpl->id)
+                                   : QStringLiteral("--field is only used with --template"));
+    }
+    if (!tmpl || tmpl->isCustom())
+        return std::nullopt;
+
+    TemplateInput input;
+    for (const QString &text : fieldArgs) {
+        const qsizetype equals = text.indexOf(u'=');
+        if (equals <= 0)
+            return flagError(out, "field", QStringLiteral("expects ID=VALUE, e.g. --field accountSid=AC..."));
+        const QString fieldId = text.left(equals).trimmed();
+        if (input.fields.count(fieldId))
+            return flagError(out, "field", QStringLiteral("gives %1 twice").arg(fieldId.left(64)));
+        input.fields[fieldId] = text.mid(equals + 1);
+    }
+    auto instantiated = instantiateTemplate(*tmpl, input);
+    if (!instantiated) {
+        QString message = instantiated.error().message;
+        if (instantiated.error().code == QLatin1String(template_errors::kMissingField))
+            message += QStringLiteral(" Give it with --field ID=VALUE.");
+        return out.usageError(message);
+    }
+    service = std::move(instantiated).value();
+    templateId = tmpl->id;
+    return std::nullopt;
+}
+
 QString describeRules(const Policy &policy);
 
 // What `service add` records in the audit: the service's shape, never its secret.
-QString describeAdded(const ServiceConfig &service, const Config &config)
+QString describeAdded(const ServiceConfig &service, const Config &config, const QString &templateId)
 {
     QString auth = QString::fromLatin1(authName(service.auth.type));
     if (service.auth.type == AuthType::Header)
         auth += QStringLiteral(" ") + service.auth.header;
     else if (service.auth.type == AuthType::Query)
         auth += QStringLiteral(" parameter ") + service.auth.param;
-    return QStringLiteral("added with base URL %1, auth %2, rules: %3; secret stored in %4")
-        .arg(service.baseUrl, auth, describeRules(service.policy), secretStoreLabel(config));
+    const QString from = templateId.isEmpty() ? QString() : QStringLiteral(" from template %1").arg(templateId);
+    return QStringLiteral("added%1 with base URL %2, auth %3, rules: %4; secret stored in %5")
+        .arg(from, service.baseUrl, auth, describeRules(service.policy), secretStoreLabel(config));
 }
 
 int runAdd(const QStringList &args)
@@ -292,10 +386,13 @@ int runAdd(const QStringList &args)
                                                      "never pass it as an argument."),
                                       name))
         return *stop;
-    ServiceConfig service;
-    if (const auto stop = serviceFromFlags(parser, options, ctx.out, service))
-        return *stop;
     const Output &out = ctx.out;
+    ServiceConfig service;
+    QString templateId;
+    if (const auto stop = serviceFromTemplateFlags(parser, options, out, service, templateId))
+        return *stop;
+    if (const auto stop = serviceFromFlags(parser, options, out, service, !templateId.isEmpty()))
+        return *stop;
 
     // Refuse a taken name before asking for the secret; checked again under the lock below.
     auto current = loadConfig(ctx);
@@ -348,7 +445,7 @@ int runAdd(const QStringList &args)
         runStoreCall([&](SecretStore::DoneCallback done) { secrets.remove(secretKey(name), done); });
         return out.error(saved.error().code, saved.error().message);
     }
-    if (const auto failed = recordAdminChange(ctx.home, out, QStringLiteral("service add"), name, describeAdded(service, config),
+    if (const auto failed = recordAdminChange(ctx.home, out, QStringLiteral("service add"), name, describeAdded(service, config, templateId),
                                               QStringLiteral("Added service '%1' and stored its secret").arg(name), name))
         return *failed;
     if (out.json()) {
@@ -394,18 +491,47 @@ int runList(const QStringList &args)
                      service.enabled ? QStringLiteral("enabled") : QStringLiteral("disabled"), service.baseUrl,
                      service.description});
     }
-    QList<qsizetype> widths(rows.first().size() - 1, 0);
-    for (const QStringList &row : rows) {
-        for (qsizetype i = 0; i < widths.size(); ++i)
-            widths[i] = std::max(widths[i], row.at(i).size());
+    printTable(ctx.out, rows);
+    return ExitOk;
+}
+
+int runTemplates(const QStringList &args)
+{
+    Context ctx;
+    QCommandLineParser parser;
+    if (const auto stop = parseListAction(parser, args, ctx,
+                                          QStringLiteral("List the service templates for `service add NAME --template ID` "
+                                                         "(--json: JSON Lines with every detail).")))
+        return *stop;
+    if (ctx.out.json()) {
+        for (const ServiceTemplate &t : serviceTemplates()) {
+            json fields = json::array();
+            for (const TemplateField &field : t.fields) {
+                fields.push_back({{"id", field.id.toStdString()},
+                                  {"label", field.label.toStdString()},
+                                  {"help", field.help.toStdString()},
+                                  {"example", field.example.toStdString()}});
+            }
+            ctx.out.object({{"id", t.id.toStdString()},
+                            {"name", t.displayName.toStdString()},
+                            {"baseUrl", t.baseUrl.toStdString()},
+                            {"auth", authName(t.auth.type)},
+                            {"keyPage", t.keyPageUrl.toStdString()},
+                            {"keyHint", t.keyHint.toStdString()},
+                            {"testPath", t.testPath.toStdString()},
+                            {"fields", fields}});
+        }
+        return ExitOk;
     }
-    for (const QStringList &row : rows) {
-        QString line;
-        for (qsizetype i = 0; i < widths.size(); ++i)
-            line += row.at(i).leftJustified(widths[i] + 2);
-        line += row.last();
-        ctx.out.line(line.trimmed());
+    QList<QStringList> rows = {{QStringLiteral("ID"), QStringLiteral("NAME"), QStringLiteral("AUTH"),
+                                QStringLiteral("BASE URL"), QStringLiteral("KEY PAGE")}};
+    for (const ServiceTemplate &t : serviceTemplates()) {
+        rows.append({t.id, t.displayName, QString::fromLatin1(authName(t.auth.type)),
+                     t.isCustom() ? QStringLiteral("(--base-url)") : t.baseUrl, t.keyPageUrl});
     }
+    printTable(ctx.out, rows);
+    ctx.out.message(QStringLiteral("Use one with `keyward service add NAME --template ID`; `--json` shows each template's "
+                                   "key hint and fields."));
     return ExitOk;
 }
 
@@ -610,7 +736,9 @@ const char *const kActionsHelp =
     "Usage: keyward service <action> [options]\n\n"
     "Actions:\n"
     "  add NAME --base-url URL --auth bearer|basic|header|query [options]\n"
+    "  add NAME --template ID [--field ID=VALUE]... [options]\n"
     "                      add a service; the secret is read from stdin or a terminal prompt\n"
+    "  templates           list the templates for add --template (GitHub, Stripe, OpenAI...)\n"
     "  list                list the services\n"
     "  show NAME           show one service's configuration (never its secret)\n"
     "  remove NAME         remove a service and its secret\n"
@@ -633,10 +761,12 @@ int runService(const QStringList &args)
         {QStringLiteral("enable"), [](const QStringList &a) { return runSetEnabled(a, true); }},
         {QStringLiteral("disable"), [](const QStringList &a) { return runSetEnabled(a, false); }},
         {QStringLiteral("test"), runServiceTest},
+        {QStringLiteral("templates"), runTemplates},
     };
     return dispatchAction(args, kActionsHelp,
                           {QStringLiteral("add"), QStringLiteral("list"), QStringLiteral("show"), QStringLiteral("remove"),
-                           QStringLiteral("rotate"), QStringLiteral("enable"), QStringLiteral("disable"), QStringLiteral("test")},
+                           QStringLiteral("rotate"), QStringLiteral("enable"), QStringLiteral("disable"), QStringLiteral("test"),
+                           QStringLiteral("templates")},
                           actions);
 }
 

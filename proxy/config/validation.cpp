@@ -60,6 +60,13 @@ bool isLoopbackHost(const QString &host)
 
 } // namespace
 
+QString withoutTrailingSlash(QString url)
+{
+    while (url.endsWith(u'/') && url.count(u'/') > 2)
+        url.chop(1);
+    return url;
+}
+
 QString baseUrlProblem(const QString &url)
 {
     const bool https = url.startsWith(QLatin1String("https://"));

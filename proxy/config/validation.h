@@ -16,6 +16,9 @@ namespace keyward::config_check {
 // (local test servers and local model runtimes). No userinfo, query, fragment, backslash, empty
 // or dot segment.
 QString baseUrlProblem(const QString &url);
+// "https://api.example.com/v1/" and ".../v1" are the same base: the form without trailing slashes
+// ("https://host/" becomes "https://host").
+QString withoutTrailingSlash(QString url);
 
 // An HTTP header name: an RFC 9110 token of at most 128 characters.
 QString headerNameProblem(const QString &name);
