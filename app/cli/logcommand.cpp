@@ -1,5 +1,6 @@
 #include "cli/adminsupport.h"
 #include "cli/commands.h"
+#include "audit/auditrowjson.h"
 #include "cli/subcommand.h"
 
 #include "audit/auditchain.h"
@@ -36,35 +37,6 @@ volatile std::sig_atomic_t g_stopFollowing = 0;
 
 extern "C" void stopFollowing(int) { g_stopFollowing = 1; }
 
-json optionalJson(const std::optional<QString> &value) { return value ? json(value->toStdString()) : json(nullptr); }
-
-// One row as `--json` prints it: the DESIGN.md column names; query_keys as a JSON array.
-json rowJson(const AuditRow &row)
-{
-    json keys = json::array();
-    for (const QString &key : row.queryKeys)
-        keys.push_back(key.toStdString());
-    return json{{"seq", row.seq},
-                {"time", formatRfc3339Ms(row.time).toStdString()},
-                {"agent", row.agent.toStdString()},
-                {"client", row.client.toStdString()},
-                {"service", row.service.toStdString()},
-                {"method", row.method.toStdString()},
-                {"path", row.path.toStdString()},
-                {"query_keys", keys},
-                {"status", row.status ? json(*row.status) : json(nullptr)},
-                {"duration_ms", row.durationMs},
-                {"bytes_in", row.bytesIn},
-                {"bytes_out", row.bytesOut},
-                {"decision", row.decision.toStdString()},
-                {"rule", optionalJson(row.rule)},
-                {"reason", optionalJson(row.reason)},
-                {"request_body", optionalJson(row.requestBody)},
-                {"response_body", optionalJson(row.responseBody)},
-                {"prev_hash", row.prevHash.toStdString()},
-                {"hash", row.hash.toStdString()}};
-}
-
 QString orDash(const QString &text) { return text.isEmpty() ? QStringLiteral("-") : text; }
 
 // One row as text: time, decision, agent, service, method, path, status, rule; change and anchor
@@ -85,7 +57,7 @@ void printRows(const Output &out, const QList<AuditRow> &rows)
 {
     for (const AuditRow &row : rows) {
         if (out.json())
-            out.object(rowJson(row));
+            out.object(auditRowJson(row));
         else
             out.line(rowText(row));
     }
