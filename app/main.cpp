@@ -1,9 +1,11 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "logsetup.h"
+#include "trayapp.h"
 
 #include "core/version.h"
 
+#include <QApplication>
 #include <QCoreApplication>
 
 #include <cstdio>
@@ -54,6 +56,8 @@ void printHelp()
                                   "and the keys stay in the OS keychain.\n\nCommands:\n");
     for (const auto &[name, command] : subcommands())
         text += QStringLiteral("  %1  %2\n").arg(name, -8).arg(QString::fromUtf8(command.synopsis));
+    // installers/run.sh looks for this line to start the tray where a display exists.
+    text += QStringLiteral("  (no command)  the tray app: the owner of this home, with the kill switch in the tray\n");
     text += QStringLiteral("\nEvery command takes --help and --json. Exit codes: 0 ok, 1 failure, 2 usage error.\n");
     const QByteArray bytes = text.toUtf8();
     std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
@@ -61,12 +65,8 @@ void printHelp()
 
 int dispatch(const QStringList &args)
 {
-    const keyward::cli::Output out;
-    if (args.size() < 2) {
-        return out.error(QStringLiteral("unavailable"),
-                         QStringLiteral("the tray app is not part of this build yet; run `keyward doctor` to check "
-                                        "this machine or `keyward --help` for the commands"));
-    }
+    if (args.size() < 2)
+        return keyward::app::runTray({});
     const QString first = args.at(1);
     if (first == QLatin1String("--help") || first == QLatin1String("-h") || first == QLatin1String("help")) {
         printHelp();
@@ -88,10 +88,33 @@ int dispatch(const QStringList &args)
     return found->second.run(rest);
 }
 
+
+// Whether a windowing system is there for the tray app (a display, or a platform named by hand).
+bool displayAvailable()
+{
+    return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY") ||
+           qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
+    // With no command, keyward is the tray app (a QApplication); commands need no display.
+    if (argc < 2) {
+        if (!displayAvailable()) {
+            const keyward::cli::Output out;
+            return out.error(QStringLiteral("no_display"),
+                             QStringLiteral("the tray app needs a display (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+                                            "run `keyward serve` for the headless owner, or `keyward --help` for the "
+                                            "commands"));
+        }
+        QApplication app(argc, argv);
+        QCoreApplication::setApplicationName(QStringLiteral("keyward"));
+        QCoreApplication::setApplicationVersion(QString::fromLatin1(keyward::kVersion));
+        keyward::app::setUpLogging();
+        return dispatch(app.arguments());
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("keyward"));
     QCoreApplication::setApplicationVersion(QString::fromLatin1(keyward::kVersion));

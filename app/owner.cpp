@@ -42,6 +42,7 @@ Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Optio
         return core.error();
 
     std::unique_ptr<Owner> owner(new Owner(home, std::move(lock).value(), std::move(core).value()));
+    owner->m_kind = options.kind;
     owner->m_tools = std::make_unique<mcp::KeywardTools>(owner->m_core->executor());
     Owner *self = owner.get();
     owner->m_server = std::make_unique<daemon::OwnerServer>(
@@ -92,6 +93,7 @@ Result<nlohmann::json> Owner::handleAdmin(const std::string &op, const nlohmann:
 {
     if (op == "status") {
         return nlohmann::json{{"version", kVersion},
+                              {"kind", m_kind.toStdString()},
                               {"socket", socketPath().toStdString()},
                               {"http", m_httpUrl.isEmpty() ? nlohmann::json() : nlohmann::json(m_httpUrl.toStdString())},
                               {"sessions", m_server->mcpConnectionCount()}};

@@ -21,15 +21,18 @@ namespace keyward::app {
 // The owner process's state (DESIGN.md "Processes"): the home's OwnerLock, the core (config,
 // audit, secrets, gate, upstream), the MCP tools, the local socket that bridges and admin
 // commands reach it on, and, when asked for, Streamable HTTP on 127.0.0.1 and ::1 for agents
-// holding a `kwa_` token. `keyward serve` runs one; the tray app will too. It stops (quitting the
-// event loop) when asked over the socket or when its socket file disappears (the home was
-// removed or reset).
+// holding a `kwa_` token. `keyward serve` runs one, and so does the tray app (app/trayapp.h). It
+// stops (quitting the event loop) when asked over the socket or when its socket file disappears
+// (the home was removed or reset).
 class Owner : public QObject {
     Q_OBJECT
 public:
     struct Options {
         // nullopt: follow settings.http; 0: any free port.
         std::optional<quint16> httpPort;
+        // What runs this owner, reported as "kind" by the status op: "serve" or "tray" (a tray does
+        // not take over from another tray).
+        QString kind = QStringLiteral("serve");
     };
 
     static Result<std::unique_ptr<Owner>> start(const KeywardHome &home, const Options &options);
@@ -58,6 +61,7 @@ private:
     std::unique_ptr<reverseproxy::ProxyEndpoint> m_proxy;
     std::unique_ptr<transport::HttpTransport> m_http;
     QString m_httpUrl;
+    QString m_kind;
     QTimer m_socketWatch;
 };
 

@@ -22,7 +22,7 @@ build_pkgs=(
   libssl-dev openssl libgl-dev
   gnome-keyring dbus dbus-x11 libsecret-tools
 )
-test_pkgs=(xvfb xauth nodejs npm clang libclang-rt-14-dev)
+test_pkgs=(xvfb xauth trayer nodejs npm clang libclang-rt-14-dev)
 
 pkgs=("${build_pkgs[@]}")
 [ "$want_test" = 1 ] && pkgs+=("${test_pkgs[@]}")

@@ -19,7 +19,7 @@ keyward="$build/app/keyward"
 # What this build offers is read from its own help, so this script follows the code as it grows.
 offers() { "$keyward" --help | grep -qE -- "$1"; }
 
-if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && offers '--show'; then
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && offers '^  \(no command\)  the tray app'; then
   exec "$keyward"
 elif offers '^  serve '; then
   exec "$keyward" serve
