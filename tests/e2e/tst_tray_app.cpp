@@ -65,6 +65,15 @@ void stopTray(QProcess &tray)
     }
 }
 
+// `xwininfo -root -tree`: every window of the display with its name and class.
+QByteArray windowTree(const QString &xwininfo)
+{
+    QProcess tree;
+    tree.start(xwininfo, {QStringLiteral("-root"), QStringLiteral("-tree")});
+    tree.waitForFinished(5000);
+    return tree.readAllStandardOutput();
+}
+
 json listServices(McpStdioProcess &session)
 {
     const json response = session.callTool("list_services", json::object());
@@ -144,6 +153,15 @@ private Q_SLOTS:
         QCOMPARE(second.exitCode, 1);
         QVERIFY2(second.err.contains(QByteArray::number(pid)), second.err.constData());
         QVERIFY(processAlive(pid));
+
+        // On the display: the icon embedded in trayer's panel (a window named "keyward"), or without a
+        // tray host the fallback window (titled "Keyward"). Checked where xwininfo is installed.
+        const QString xwininfo = QStandardPaths::findExecutable(QStringLiteral("xwininfo"));
+        if (qEnvironmentVariableIsSet("DISPLAY") && !xwininfo.isEmpty()) {
+            const QByteArray expected = m_trayer.state() == QProcess::Running ? QByteArray("\"keyward\": (\"keyward\" \"keyward\")")
+                                                                               : QByteArray("\"Keyward\": (\"keyward\" \"keyward\")");
+            QTRY_VERIFY2_WITH_TIMEOUT(windowTree(xwininfo).contains(expected), expected.constData(), 5000);
+        }
 
         // A screenshot of the display for the record, where ImageMagick is installed.
         const QString import = QStandardPaths::findExecutable(QStringLiteral("import"));
