@@ -19,8 +19,6 @@
 #include <QDeadlineTimer>
 #include <QThread>
 
-#include <algorithm>
-
 // The icons compiled into keyward_gui (a static library: its resources need a call to register).
 // Q_INIT_RESOURCE declares a function in the current namespace, so this stays in the global one.
 static void initGuiResources() { Q_INIT_RESOURCE(keyward); }
@@ -81,18 +79,12 @@ Result<std::unique_ptr<Owner>> takeOverHome(const KeywardHome &home)
     }
 }
 
-// The agent calls recorded since local midnight (every decision but change and anchor rows).
+// The agent calls recorded since local midnight (0 when the audit cannot be read: the tooltip is
+// informational, the owner logs audit errors where they matter).
 qint64 callsToday(AuditLog &audit)
 {
-    AuditFilter filter;
-    filter.since = QDateTime(QDate::currentDate(), QTime(0, 0));
-    const auto rows = audit.query(filter);
-    if (!rows)
-        return 0;
-    const QList<AuditRow> &list = rows.value();
-    return std::count_if(list.begin(), list.end(), [](const AuditRow &row) {
-        return row.decision != QLatin1String("change") && row.decision != QLatin1String("anchor");
-    });
+    const auto count = audit.countCalls(QDateTime(QDate::currentDate(), QTime(0, 0)));
+    return count ? count.value() : 0;
 }
 
 } // namespace

@@ -642,6 +642,26 @@ Result<void> AuditLog::setMetaValue(const QString &key, const QString &value)
     return {};
 }
 
+Result<qint64> AuditLog::countCalls(const QDateTime &since)
+{
+    if (auto opened = ensureOpen(); !opened)
+        return opened.error();
+    AuditSearch search;
+    search.from = since;
+    const SqlCondition condition = search.condition();
+    QString sql = QStringLiteral("SELECT COUNT(*) FROM audit WHERE decision NOT IN ('change', 'anchor')");
+    if (!condition.sql.isEmpty())
+        sql += QStringLiteral(" AND ") + condition.sql;
+    QSqlQuery query(QSqlDatabase::database(m_connection, false));
+    query.setForwardOnly(true);
+    query.prepare(sql);
+    for (const QVariant &value : condition.values)
+        query.addBindValue(value);
+    if (!query.exec() || !query.next())
+        return sqlError(QStringLiteral("count the calls"), query.lastError());
+    return query.value(0).toLongLong();
+}
+
 Result<QList<AuditRow>> AuditLog::query(const AuditFilter &filter)
 {
     if (filter.limit && *filter.limit <= 0)

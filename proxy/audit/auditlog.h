@@ -97,6 +97,9 @@ public:
 
     // The rows matching `filter`, ordered by seq (oldest first).
     Result<QList<AuditRow>> query(const AuditFilter &filter);
+    // How many agent calls (rows of every decision but `change` and `anchor`) have a time at or
+    // after `since`: the tray's "N calls today". Counted in SQL; no row is read.
+    Result<qint64> countCalls(const QDateTime &since);
 
 private:
     Result<void> ensureOpen();

@@ -499,6 +499,22 @@ private Q_SLOTS:
         QCOMPARE(seqsOf(*rows), seqs);
     }
 
+    void countCallsCountsAgentCallsSinceAnInstant()
+    {
+        AuditLog audit(freshPath());
+        QCOMPARE(*audit.countCalls(utc(2026, 1, 1, 0, 0, 0)), 0);
+        const char *decisions[] = {"allowed", "denied", "change", "killed", "allowed"};
+        int day = 1;
+        for (const char *decision : decisions)
+            QVERIFY(audit.append(callRow(QStringLiteral("a"), QStringLiteral("s"), QString::fromLatin1(decision),
+                                         utc(2026, 1, day++, 12, 0, 0))));
+        QCOMPARE(*audit.countCalls(utc(2026, 1, 1, 0, 0, 0)), 4);   // the change row is not a call
+        QCOMPARE(*audit.countCalls(utc(2026, 1, 4, 12, 0, 0)), 2);  // inclusive
+        QCOMPARE(*audit.countCalls(utc(2026, 1, 5, 12, 0, 1)), 0);
+        QCOMPARE(*audit.purgeBefore(utc(2026, 1, 3, 0, 0, 0)), 2);  // leaves an anchor row, not a call
+        QCOMPARE(*audit.countCalls(utc(2026, 1, 1, 0, 0, 0)), 2);
+    }
+
     void twoProcessesAppendOneChain()
     {
         const QString path = freshPath();
