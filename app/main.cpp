@@ -105,9 +105,9 @@ int main(int argc, char *argv[])
         if (!displayAvailable()) {
             const keyward::cli::Output out;
             return out.error(QStringLiteral("no_display"),
-                             QStringLiteral("the tray app needs a display (neither DISPLAY nor WAYLAND_DISPLAY is set); "
-                                            "run `keyward serve` for the headless owner, or `keyward --help` for the "
-                                            "commands"));
+                             QStringLiteral("the tray app needs a display (neither DISPLAY nor WAYLAND_DISPLAY is "
+                                            "set); run `keyward serve` for the headless owner, or `keyward --help` "
+                                            "for the commands"));
         }
         QApplication app(argc, argv);
         QCoreApplication::setApplicationName(QStringLiteral("keyward"));

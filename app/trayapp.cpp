@@ -59,8 +59,8 @@ Result<std::unique_ptr<Owner>> takeOverHome(const KeywardHome &home)
             const auto status = daemon::askOwner(home, "status");
             if (status && status->value("kind", std::string()) == kTrayKind.toStdString()) {
                 return Error{QString::fromLatin1(daemon::OwnerLock::kOwned),
-                             QStringLiteral("the Keyward tray app (pid %1) already runs for this home; use it, or quit it "
-                                            "first")
+                             QStringLiteral("the Keyward tray app (pid %1) already runs for this home; use it, "
+                                            "or quit it first")
                                  .arg(pid)};
             }
             log()->info("asking the background owner (pid {}) to hand over", pid);

@@ -102,7 +102,8 @@ Result<void> TrayPresenter::change(KillAction action, const KillTarget &target)
     const QString what = target.describe();
     QString outcome;
     if (target.kind == KillTarget::Kind::All)
-        outcome = kill ? QStringLiteral("Engaged the global kill switch") : QStringLiteral("Lifted the global kill switch");
+        outcome = kill ? QStringLiteral("Engaged the global kill switch")
+                       : QStringLiteral("Lifted the global kill switch");
     else
         outcome = kill ? QStringLiteral("Killed %1").arg(what) : QStringLiteral("Resumed %1").arg(what);
     if (!changed->changed())

@@ -158,8 +158,9 @@ private Q_SLOTS:
         // tray host the fallback window (titled "Keyward"). Checked where xwininfo is installed.
         const QString xwininfo = QStandardPaths::findExecutable(QStringLiteral("xwininfo"));
         if (qEnvironmentVariableIsSet("DISPLAY") && !xwininfo.isEmpty()) {
-            const QByteArray expected = m_trayer.state() == QProcess::Running ? QByteArray("\"keyward\": (\"keyward\" \"keyward\")")
-                                                                               : QByteArray("\"Keyward\": (\"keyward\" \"keyward\")");
+            const bool hosted = m_trayer.state() == QProcess::Running;
+            const QByteArray expected = hosted ? QByteArray("\"keyward\": (\"keyward\" \"keyward\")")
+                                               : QByteArray("\"Keyward\": (\"keyward\" \"keyward\")");
             QTRY_VERIFY2_WITH_TIMEOUT(windowTree(xwininfo).contains(expected), expected.constData(), 5000);
         }
 
