@@ -26,12 +26,10 @@ using keyward::daemon::OwnerLock;
 using keyward::test::McpStdioProcess;
 using keyward::test::runKeyward;
 using keyward::test::TempHome;
+using keyward::test::homeOf;
+using keyward::test::processAlive;
 
 namespace {
-
-KeywardHome homeOf(const TempHome &home) { return KeywardHome::atDirectory(home.path()); }
-
-bool processAlive(qint64 pid) { return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM); }
 
 json listServices(McpStdioProcess &session)
 {

@@ -27,12 +27,10 @@ using keyward::daemon::OwnerLock;
 using keyward::test::McpStdioProcess;
 using keyward::test::runKeyward;
 using keyward::test::TempHome;
+using keyward::test::homeOf;
+using keyward::test::processAlive;
 
 namespace {
-
-KeywardHome homeOf(const TempHome &home) { return KeywardHome::atDirectory(home.path()); }
-
-bool processAlive(qint64 pid) { return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM); }
 
 // The tray's environment: the real X display of the test session when there is one (ctest sets
 // the offscreen platform for every test), else the offscreen platform.

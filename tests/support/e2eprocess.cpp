@@ -1,5 +1,8 @@
 #include "support/e2eprocess.h"
 
+#include <cerrno>
+#include <csignal>
+
 #include <QDir>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -48,6 +51,10 @@ CliRun runKeyward(const TempHome &home, const QStringList &args, const QByteArra
         process.kill();
     return CliRun{process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
 }
+
+KeywardHome homeOf(const TempHome &home) { return KeywardHome::atDirectory(home.path()); }
+
+bool processAlive(qint64 pid) { return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM); }
 
 QByteArray randomCanary()
 {

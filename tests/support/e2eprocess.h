@@ -2,6 +2,8 @@
 
 #include "support/temphome.h"
 
+#include "core/keywardhome.h"
+
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -32,6 +34,12 @@ struct CliRun {
 // Runs the built keyward (KEYWARD_BINARY) with `args`, `input` on its stdin, in the environment of
 // environmentFor(home); at most 60 s (a hang guard).
 CliRun runKeyward(const TempHome &home, const QStringList &args, const QByteArray &input = {});
+
+// The KeywardHome layout of a test home.
+KeywardHome homeOf(const TempHome &home);
+
+// Whether process `pid` exists (a zombie counts until it is reaped).
+bool processAlive(qint64 pid);
 
 // A fresh random canary secret with characters that change under every encoding (`/`, `+`, `=`).
 QByteArray randomCanary();
