@@ -2,6 +2,7 @@
 
 #include "audit/auditchain.h"
 #include "audit/auditrowjson.h"
+#include "audit/auditrowsql.h"
 #include "core/logging.h"
 #include "core/timespec.h"
 
@@ -29,17 +30,9 @@ constexpr int kBusyTimeoutMs = 2000;
 // The list columns a page holds, in this order (see listRowOf).
 const QString kListColumns =
     QStringLiteral("seq, time, agent, client, service, method, path, status, duration_ms, decision, rule");
-// Every column, in this order (see fullRowOf); also the CSV header.
-const QString kAllColumns = QStringLiteral(
-    "seq, time, agent, client, service, method, path, query_keys, status, duration_ms, bytes_in, bytes_out, "
-    "decision, rule, reason, request_body, response_body, prev_hash, hash");
+// Every column, in this order (see auditRowFromQuery); also the CSV header.
+const QString kAllColumns = auditRowColumns();
 
-std::optional<QString> optionalString(const QSqlQuery &query, int index)
-{
-    if (query.isNull(index))
-        return std::nullopt;
-    return query.value(index).toString();
-}
 
 QDateTime timeOf(const QSqlQuery &query, int index)
 {
@@ -60,35 +53,10 @@ AuditRow listRowOf(const QSqlQuery &query)
         row.status = query.value(7).toInt();
     row.durationMs = query.value(8).toLongLong();
     row.decision = query.value(9).toString();
-    row.rule = optionalString(query, 10);
+    row.rule = optionalStringColumn(query, 10);
     return row;
 }
 
-AuditRow fullRowOf(const QSqlQuery &query)
-{
-    AuditRow row;
-    row.seq = query.value(0).toLongLong();
-    row.time = timeOf(query, 1);
-    row.agent = query.value(2).toString();
-    row.client = query.value(3).toString();
-    row.service = query.value(4).toString();
-    row.method = query.value(5).toString();
-    row.path = query.value(6).toString();
-    row.queryKeys = queryKeysFromText(query.value(7).toString());
-    if (!query.isNull(8))
-        row.status = query.value(8).toInt();
-    row.durationMs = query.value(9).toLongLong();
-    row.bytesIn = query.value(10).toLongLong();
-    row.bytesOut = query.value(11).toLongLong();
-    row.decision = query.value(12).toString();
-    row.rule = optionalString(query, 13);
-    row.reason = optionalString(query, 14);
-    row.requestBody = optionalString(query, 15);
-    row.responseBody = optionalString(query, 16);
-    row.prevHash = query.value(17).toString();
-    row.hash = query.value(18).toString();
-    return row;
-}
 
 // One CSV field (RFC 4180), defused against spreadsheet formulas.
 QByteArray csvField(const QString &value)
@@ -415,7 +383,7 @@ Result<AuditRow> AuditModel::fullRow(int row) const
         return Error{QStringLiteral("audit_error"),
                      tr("Row %1 is no longer in the audit log (it was purged): reload the view.").arg(seq)};
     }
-    return fullRowOf(query);
+    return auditRowFromQuery(query);
 }
 
 Result<qint64> AuditModel::exportRows(QIODevice &device, ExportFormat format) const
@@ -446,7 +414,7 @@ Result<qint64> AuditModel::exportRows(QIODevice &device, ExportFormat format) co
         return m_error;
     qint64 written = 0;
     while (query.next()) {
-        const AuditRow row = fullRowOf(query);
+        const AuditRow row = auditRowFromQuery(query);
         const QByteArray bytes = format == ExportFormat::Csv
                                      ? csvRecord(row)
                                      : QByteArray::fromStdString(auditRowJson(row).dump(-1, ' ', false,

@@ -1,5 +1,7 @@
 #include "audit/auditlog.h"
 
+#include "audit/auditrowsql.h"
+
 #include "audit/auditchain.h"
 #include "audit/auditsearch.h"
 #include "core/logging.h"
@@ -41,9 +43,7 @@ constexpr int kSqliteLocked = 6;
 constexpr int kSqliteCorrupt = 11;
 constexpr int kSqliteNotADb = 26;
 
-const QString kColumns = QStringLiteral(
-    "seq, time, agent, client, service, method, path, query_keys, status, duration_ms, bytes_in, bytes_out, "
-    "decision, rule, reason, request_body, response_body, prev_hash, hash");
+const QString kColumns = auditRowColumns();
 
 // The statements that bring a database from schema `toVersion - 1` to `toVersion`. Version 1 is
 // the first schema; version 2 adds the `meta` table; a later schema adds a case here and bumps
@@ -129,40 +129,6 @@ json columnsOf(const QSqlQuery &query)
     for (int i = 0; i < record.count(); ++i)
         columns[record.fieldName(i).toStdString()] = columnValue(query, i);
     return columns;
-}
-
-std::optional<QString> optionalString(const QSqlQuery &query, int index)
-{
-    if (query.isNull(index))
-        return std::nullopt;
-    return query.value(index).toString();
-}
-
-// The row selected with kColumns at the query's current position.
-AuditRow rowOf(const QSqlQuery &query)
-{
-    AuditRow row;
-    row.seq = query.value(0).toLongLong();
-    row.time = QDateTime::fromString(query.value(1).toString(), Qt::ISODateWithMs).toUTC();
-    row.agent = query.value(2).toString();
-    row.client = query.value(3).toString();
-    row.service = query.value(4).toString();
-    row.method = query.value(5).toString();
-    row.path = query.value(6).toString();
-    row.queryKeys = queryKeysFromText(query.value(7).toString());
-    if (!query.isNull(8))
-        row.status = query.value(8).toInt();
-    row.durationMs = query.value(9).toLongLong();
-    row.bytesIn = query.value(10).toLongLong();
-    row.bytesOut = query.value(11).toLongLong();
-    row.decision = query.value(12).toString();
-    row.rule = optionalString(query, 13);
-    row.reason = optionalString(query, 14);
-    row.requestBody = optionalString(query, 15);
-    row.responseBody = optionalString(query, 16);
-    row.prevHash = query.value(17).toString();
-    row.hash = query.value(18).toString();
-    return row;
 }
 
 } // namespace
@@ -699,7 +665,7 @@ Result<QList<AuditRow>> AuditLog::query(const AuditFilter &filter)
         return sqlError(QStringLiteral("read the rows"), query.lastError());
     QList<AuditRow> rows;
     while (query.next())
-        rows.append(rowOf(query));
+        rows.append(auditRowFromQuery(query));
     if (query.lastError().isValid())
         return sqlError(QStringLiteral("read the rows"), query.lastError());
     if (filter.limit)
