@@ -52,7 +52,7 @@ public:
     ~Connection() override
     {
         if (m_isMcp)
-            m_server.setMcpConnections(m_server.m_mcpConnections - 1);
+            --m_server.m_mcpConnections;
     }
 
 private:
@@ -118,7 +118,7 @@ private:
             }
         }
         m_isMcp = true;
-        m_server.setMcpConnections(m_server.m_mcpConnections + 1);
+        ++m_server.m_mcpConnections;
         m_cancellation = Cancellation::create();
         m_session = std::make_unique<mcp::McpSession>(m_server.m_tools, agentName);
         connect(m_session.get(), &mcp::McpSession::idle, this, &Connection::maybeDelete);
@@ -218,12 +218,6 @@ void OwnerServer::close()
 {
     if (m_server.isListening())
         m_server.close(); // QLocalServer::close removes the socket file on Unix
-}
-
-void OwnerServer::setMcpConnections(int count)
-{
-    m_mcpConnections = count;
-    Q_EMIT mcpConnectionsChanged(count);
 }
 
 void OwnerServer::onNewConnection()

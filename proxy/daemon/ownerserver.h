@@ -37,14 +37,9 @@ public:
     QString socketPath() const { return m_socketPath; }
     int mcpConnectionCount() const { return m_mcpConnections; }
 
-Q_SIGNALS:
-    // The number of open MCP connections changed.
-    void mcpConnectionsChanged(int count);
-
 private:
     class Connection;
     void onNewConnection();
-    void setMcpConnections(int count);
 
     mcp::ToolProvider &m_tools;
     AdminHandler m_admin;
