@@ -17,6 +17,7 @@ inline constexpr const char *kConfig = "config";
 inline constexpr const char *kAudit = "audit";
 inline constexpr const char *kOwner = "owner";
 inline constexpr const char *kSecretFile = "secret-file";
+inline constexpr const char *kTrayHost = "tray-host";
 
 // A session bus can be found and connected to. Never autolaunches one: without
 // DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR/bus it fails without trying.
@@ -49,6 +50,13 @@ DoctorCheck owner(const KeywardHome &home);
 // with mode 0600, has a header this build reads and, when the passphrase file is set, opens with
 // it (one Argon2id derivation, about a second). Never writes anything.
 DoctorCheck secretFile(const KeywardHome &home);
+
+// Whether the tray icon has a host to show it: without a display it passes as not needed (Keyward
+// runs headless); with one, a StatusNotifierItem host registered with org.kde.StatusNotifierWatcher
+// on the session bus (one call, at most `callTimeout`) or the X11 system tray selection
+// (_NET_SYSTEM_TRAY_S<screen>) having an owner passes; neither fails with how to get one (the tray
+// app then shows its window instead). Other systems always have one.
+DoctorCheck trayHost(std::chrono::milliseconds callTimeout);
 
 // The fix sentence that points a machine without a reachable Secret Service at the
 // encrypted-file store.

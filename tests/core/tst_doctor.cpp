@@ -103,6 +103,19 @@ class TestDoctor : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // These checks run headless: the tray-host check is covered with a real display in tst_doctor_cli.
+    void initTestCase()
+    {
+        qunsetenv("DISPLAY");
+        qunsetenv("WAYLAND_DISPLAY");
+    }
+    void trayHostIsNotNeededWithoutADisplay()
+    {
+        const DoctorCheck check = keyward::doctor_checks::trayHost(std::chrono::milliseconds(1000));
+        QCOMPARE(check.name, QStringLiteral("tray-host"));
+        QVERIFY(check.ok);
+        QVERIFY2(check.message.startsWith(QLatin1String("not needed: no display")), qPrintable(check.message));
+    }
     void wrongModesAreReportedWithTheExactChmod_data();
     void wrongModesAreReportedWithTheExactChmod();
     void missingHomeIsFineAndCreatedOnFirstUse();
@@ -596,7 +609,8 @@ void TestDoctor::withoutSessionBusTheKeychainIsSkippedWithoutTouchingIt()
         names.append(check.name);
     QCOMPARE(names, Doctor::allCheckNames());
     QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("keychain"),
-                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner")}));
+                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner"),
+                                 QStringLiteral("tray-host")}));
 
 #if defined(Q_OS_LINUX)
     QVERIFY(!report->ok());
@@ -714,7 +728,8 @@ void TestDoctor::fileStoreReplacesTheKeychainAndNeedsNoDbus()
     for (const DoctorCheck &check : report->checks)
         names.append(check.name);
     QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("secret-file"),
-                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner")}));
+                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner"),
+                                 QStringLiteral("tray-host")}));
     QVERIFY(report->ok());
     QVERIFY2(report->checks.at(0).message.startsWith(QLatin1String("not needed")), qPrintable(report->checks.at(0).message));
     QVERIFY(report->checks.at(1).message.startsWith(QLatin1String("not needed")));

@@ -88,10 +88,13 @@ QProcessEnvironment isolatedEnvironment(const QString &home, const QString &runt
     return env;
 }
 
+// The test session's bus and keyring, headless (no display, so tray-host passes as not needed).
 QProcessEnvironment realEnvironment(const QString &home)
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("KEYWARD_HOME"), home);
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
     return env;
 }
 
@@ -249,6 +252,7 @@ private Q_SLOTS:
     void brokenConfigIsReportedWithLineAndColumn();
     void brokenAuditChainIsReportedWithItsSeq();
     void argumentsAreAUsageError();
+    void trayHostFollowsTheDisplay();
     void secretServiceProblemsAreReportedNotHungOn_data();
     void secretServiceProblemsAreReportedNotHungOn();
 };
@@ -275,7 +279,7 @@ void TestDoctorCli::withoutSessionBusDoctorFailsFastWithAFix()
     std::vector<std::string> names;
     for (const auto &check : report.at("checks"))
         names.push_back(check.at("name").get<std::string>());
-    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner"}));
+    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner", "tray-host"}));
 
     const nlohmann::json *bus = checkNamed(report, "dbus-session");
     QVERIFY(bus);
@@ -299,7 +303,7 @@ void TestDoctorCli::inTheRealSessionEveryCheckPassesOnACleanHome()
     QVERIFY2(run.finished, describe(run).constData());
     const nlohmann::json report = singleJsonLine(run.out);
     QVERIFY2(report.is_object(), describe(run).constData());
-    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner"}) {
+    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner", "tray-host"}) {
         const nlohmann::json *check = checkNamed(report, name);
         QVERIFY2(check, name);
         QVERIFY2(check->at("ok").get<bool>(), qPrintable(QStringLiteral("%1: %2 / fix: %3").arg(QLatin1String(name), messageOf(check), fixOf(check))));
@@ -340,7 +344,7 @@ void TestDoctorCli::brokenConfigIsReportedWithLineAndColumn()
     QVERIFY(failed + 1 < lines.size());
     QCOMPARE(lines.at(failed + 1), QStringLiteral("     fix: correct the file, or restore config.json.bak"));
     // Everything else passes, so the exit code is the config's doing; each on one "ok" line.
-    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "audit", "owner"}) {
+    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "audit", "owner", "tray-host"}) {
         const QRegularExpression okLine(QStringLiteral("^ok   %1 +\\S.*").arg(QLatin1String(name)));
         QVERIFY2(lines.indexOf(okLine) >= 0, describe(run).constData());
     }
@@ -476,3 +480,60 @@ void TestDoctorCli::secretServiceProblemsAreReportedNotHungOn()
 
 QTEST_GUILESS_MAIN(TestDoctorCli)
 #include "tst_doctor_cli.moc"
+
+// With a display of its own (a private Xvfb, so the tray host other tests start cannot interfere):
+// no tray host fails with how to get one; trayer's XEmbed tray passes.
+void TestDoctorCli::trayHostFollowsTheDisplay()
+{
+    const QString xvfb = QStandardPaths::findExecutable(QStringLiteral("Xvfb"));
+    const QString trayer = QStandardPaths::findExecutable(QStringLiteral("trayer"));
+    if (xvfb.isEmpty() || trayer.isEmpty())
+        QSKIP("needs Xvfb and trayer (installers/bootstrap.sh --test installs them)");
+    QVERIFY2(haveRealSession(), kNeedsRealSession);
+    QProcess display;
+    display.start(xvfb, {QStringLiteral("-displayfd"), QStringLiteral("1"), QStringLiteral("-screen"), QStringLiteral("0"),
+                         QStringLiteral("800x600x24"), QStringLiteral("-nolisten"), QStringLiteral("tcp")});
+    QVERIFY(display.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(display.canReadLine(), 10000);
+    const QString displayName = QLatin1Char(':') + QString::fromLatin1(display.readLine().trimmed());
+    const auto stopDisplay = qScopeGuard([&display] {
+        display.terminate();
+        display.waitForFinished(5000);
+    });
+
+    TempHome home;
+    QProcessEnvironment env = realEnvironment(home.path());
+    env.insert(QStringLiteral("DISPLAY"), displayName);
+    const Run bare = runKeyward({QStringLiteral("doctor"), QStringLiteral("--json")}, env);
+    const nlohmann::json bareReport = singleJsonLine(bare.out);
+    QVERIFY2(bareReport.is_object(), describe(bare).constData());
+    const nlohmann::json *missing = checkNamed(bareReport, "tray-host");
+    QVERIFY2(missing && !missing->at("ok").get<bool>(), describe(bare).constData());
+    QVERIFY2(messageOf(missing).contains(displayName), qPrintable(messageOf(missing)));
+    QVERIFY2(fixOf(missing).contains(QLatin1String("AppIndicator")), qPrintable(fixOf(missing)));
+    QCOMPARE(bare.exitCode, 1);
+
+    QProcess tray;
+    QProcessEnvironment trayEnv = QProcessEnvironment::systemEnvironment();
+    trayEnv.insert(QStringLiteral("DISPLAY"), displayName);
+    tray.setProcessEnvironment(trayEnv);
+    tray.start(trayer, {QStringLiteral("--edge"), QStringLiteral("top"), QStringLiteral("--align"), QStringLiteral("right")});
+    QVERIFY(tray.waitForStarted());
+    const auto stopTray = qScopeGuard([&tray] {
+        tray.terminate();
+        tray.waitForFinished(5000);
+    });
+    nlohmann::json hosted;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const Run run = runKeyward({QStringLiteral("doctor"), QStringLiteral("--json")}, env);
+            const nlohmann::json report = singleJsonLine(run.out);
+            const nlohmann::json *check = report.is_object() ? checkNamed(report, "tray-host") : nullptr;
+            if (check)
+                hosted = *check;
+            return check && check->at("ok").get<bool>();
+        }(),
+        15000);
+    QVERIFY2(QString::fromStdString(hosted.at("message").get<std::string>()).contains(QLatin1String("XEmbed")),
+             hosted.dump().c_str());
+}

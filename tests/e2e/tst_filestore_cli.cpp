@@ -376,6 +376,8 @@ void TestFileStoreCli::doctorChecksTheFileStoreInsteadOfTheKeychain()
     QTemporaryDir emptyRuntimeDir;
     QProcessEnvironment headless = QProcessEnvironment::systemEnvironment();
     headless.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
+    headless.remove(QStringLiteral("DISPLAY"));
+    headless.remove(QStringLiteral("WAYLAND_DISPLAY"));
     headless.insert(QStringLiteral("XDG_RUNTIME_DIR"), emptyRuntimeDir.path());
     const Run doctor = run(home, {QStringLiteral("doctor"), QStringLiteral("--json")}, passphraseFile(), {}, headless);
     QVERIFY2(doctor.exitCode == 0, doctor.out.constData());
@@ -383,7 +385,7 @@ void TestFileStoreCli::doctorChecksTheFileStoreInsteadOfTheKeychain()
     std::vector<std::string> names;
     for (const auto &check : report.at("checks"))
         names.push_back(check.at("name").get<std::string>());
-    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "secret-file", "home", "config", "audit", "owner"}));
+    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "secret-file", "home", "config", "audit", "owner", "tray-host"}));
     const json &file = report.at("checks").at(2);
     QCOMPARE(file.at("ok"), json(true));
     QVERIFY2(file.at("message").get<std::string>().find("opens with the passphrase from KEYWARD_PASSPHRASE_FILE (1 secret)")
@@ -414,6 +416,8 @@ void TestFileStoreCli::doctorWithoutKeychainPointsAtTheFileStore()
     QTemporaryDir emptyRuntimeDir;
     QProcessEnvironment headless = QProcessEnvironment::systemEnvironment();
     headless.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
+    headless.remove(QStringLiteral("DISPLAY"));
+    headless.remove(QStringLiteral("WAYLAND_DISPLAY"));
     headless.insert(QStringLiteral("XDG_RUNTIME_DIR"), emptyRuntimeDir.path());
     const Run doctor = run(home, {QStringLiteral("doctor"), QStringLiteral("--json")}, QString(), {}, headless);
     QCOMPARE(doctor.exitCode, 1);
