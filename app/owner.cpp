@@ -53,25 +53,17 @@ Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Optio
     const Settings &settings = owner->m_core->config().config().settings;
     if (options.httpPort.has_value() || settings.httpEnabled) {
         const quint16 port = options.httpPort.value_or(quint16(settings.httpPort));
-        ConfigStore *config = &owner->m_core->config();
-        owner->m_http = std::make_unique<transport::HttpTransport>(
-            *owner->m_tools, [config](QByteArrayView token) {
-                return authenticateAgent(config->config(), token, QDateTime::currentDateTimeUtc());
-            });
-        owner->m_proxy = std::make_unique<reverseproxy::ProxyEndpoint>(owner->m_core->config(), owner->m_core->executor());
-        reverseproxy::ProxyEndpoint *proxy = owner->m_proxy.get();
-        owner->m_http->setProxyHandler([proxy](transport::HttpExchangeRequest request,
-                                               std::shared_ptr<transport::HttpStreamResponder> responder) {
-            proxy->handle(std::move(request), std::move(responder));
-        });
-        if (auto listening = owner->m_http->listen(port); !listening) {
+        if (auto listening = owner->startHttp(port); !listening) {
             return Error{listening.error().code,
                          listening.error().message +
                              (options.httpPort ? QString()
                                                : QStringLiteral(" (settings.http.port in config.json; or pick another "
                                                                 "port with keyward serve --http PORT)"))};
         }
-        owner->m_httpUrl = owner->m_http->mcpUrl();
+    }
+    if (!options.httpPort.has_value()) {
+        QObject::connect(&owner->m_core->config(), &ConfigStore::changed, self,
+                         [self](const Config &config) { self->followHttpSettings(config.settings); });
     }
 
     owner->m_socketWatch.setInterval(1000);
@@ -80,6 +72,56 @@ Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Optio
     log()->info("keyward {} owns {} (socket {})", kVersion,
                 (home.isExplicit() ? home.homeDir() : home.configDir()).toStdString(), self->socketPath().toStdString());
     return owner;
+}
+
+Result<void> Owner::startHttp(quint16 port)
+{
+    ConfigStore *config = &m_core->config();
+    auto http = std::make_unique<transport::HttpTransport>(*m_tools, [config](QByteArrayView token) {
+        return authenticateAgent(config->config(), token, QDateTime::currentDateTimeUtc());
+    });
+    auto proxy = std::make_unique<reverseproxy::ProxyEndpoint>(m_core->config(), m_core->executor());
+    reverseproxy::ProxyEndpoint *proxyEndpoint = proxy.get();
+    http->setProxyHandler([proxyEndpoint](transport::HttpExchangeRequest request,
+                                          std::shared_ptr<transport::HttpStreamResponder> responder) {
+        proxyEndpoint->handle(std::move(request), std::move(responder));
+    });
+    if (auto listening = http->listen(port); !listening)
+        return listening.error();
+    m_http = std::move(http);
+    m_proxy = std::move(proxy);
+    m_httpUrl = m_http->mcpUrl();
+    return {};
+}
+
+void Owner::stopHttp()
+{
+    m_http.reset(); // before the proxy endpoint its handler points at
+    m_proxy.reset();
+    m_httpUrl.clear();
+}
+
+void Owner::followHttpSettings(const Settings &settings)
+{
+    const quint16 wanted = settings.httpEnabled ? quint16(settings.httpPort) : 0;
+    const quint16 serving = m_http ? m_http->port() : 0;
+    if (wanted == serving)
+        return;
+    stopHttp();
+    if (wanted != 0) {
+        if (auto listening = startHttp(wanted); !listening) {
+            log()->error("settings.http asks for port {}, which cannot be served: {}", wanted,
+                         listening.error().message.toStdString());
+            m_httpError = listening.error().message;
+        } else {
+            log()->info("serving MCP over HTTP at {} (settings.http changed)", m_httpUrl.toStdString());
+            m_httpError.clear();
+        }
+    } else {
+        log()->info("HTTP for agents is off (settings.http changed)");
+        m_httpError.clear();
+    }
+    Q_EMIT httpChanged();
 }
 
 QByteArray Owner::readyLine() const

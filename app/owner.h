@@ -39,19 +39,27 @@ public:
     ~Owner() override;
 
     QString socketPath() const { return m_server->socketPath(); }
-    // The MCP URL served over HTTP, or empty without HTTP.
+    // The MCP URL served over HTTP, or empty without HTTP. Without Options::httpPort the owner
+    // follows settings.http live: turning it on or off or changing the port in config.json starts,
+    // stops or moves the listener (sessions on the old one end) and emits httpChanged().
     QString httpUrl() const { return m_httpUrl; }
+    // Why settings.http is not served, when the last change could not be (e.g. the port is taken).
+    QString httpError() const { return m_httpError; }
     // `{"ready":true,"http":...}` (DESIGN.md), without a newline.
     QByteArray readyLine() const;
     CoreStack &core() { return *m_core; }
 
 Q_SIGNALS:
     void stopRequested();
+    void httpChanged();
 
 private:
     Owner(const KeywardHome &home, std::unique_ptr<daemon::OwnerLock> lock, std::unique_ptr<CoreStack> core);
     Result<nlohmann::json> handleAdmin(const std::string &op, const nlohmann::json &hello);
     void checkSocketStillThere();
+    Result<void> startHttp(quint16 port);
+    void stopHttp();
+    void followHttpSettings(const Settings &settings);
 
     KeywardHome m_home;
     std::unique_ptr<daemon::OwnerLock> m_lock;
@@ -61,6 +69,7 @@ private:
     std::unique_ptr<reverseproxy::ProxyEndpoint> m_proxy;
     std::unique_ptr<transport::HttpTransport> m_http;
     QString m_httpUrl;
+    QString m_httpError;
     QString m_kind;
     QTimer m_socketWatch;
 };

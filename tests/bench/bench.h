@@ -34,4 +34,8 @@ int runHttpBenchmark();
 // against a bare SELECT ... LIMIT 200 through QSqlQuery. Returns 0, or 1 when it could not run.
 int runAuditModelBenchmark(int rows);
 
+// The tray app's resident memory after a few idle seconds (offscreen) against `keyward serve`
+// started the same way. Returns 0, or 1 when it could not run.
+int runTrayRssBenchmark();
+
 } // namespace keyward::bench
