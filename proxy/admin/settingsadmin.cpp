@@ -59,7 +59,7 @@ Result<QString> changeSettings(const KeywardHome &home, AuditLog &audit, const S
     auto locked = lockAndLoad(home);
     if (!locked)
         return locked.error();
-    Config &config = locked->config;
+    Config &config = locked.value().config;
     Settings &settings = config.settings;
     QStringList changes;
     if (edit.httpEnabled && *edit.httpEnabled != settings.httpEnabled) {
@@ -106,7 +106,7 @@ Result<IssuedAgentToken> addAgent(const KeywardHome &home, AuditLog &audit, cons
     auto locked = lockAndLoad(home);
     if (!locked)
         return locked.error();
-    Config &config = locked->config;
+    Config &config = locked.value().config;
     if (config.agents.count(name)) {
         return Error{QStringLiteral("exists"),
                      QStringLiteral("an agent named '%1' already exists; remove it first to give it a new token").arg(name)};
@@ -132,7 +132,7 @@ Result<void> removeAgent(const KeywardHome &home, AuditLog &audit, const QString
     auto locked = lockAndLoad(home);
     if (!locked)
         return locked.error();
-    Config &config = locked->config;
+    Config &config = locked.value().config;
     if (!config.agents.count(name))
         return Error{QStringLiteral("not_found"), QStringLiteral("there is no agent named '%1'").arg(name)};
     config.agents.erase(name);

@@ -348,7 +348,7 @@ void TestDoctorCli::brokenConfigIsReportedWithLineAndColumn()
         const QRegularExpression okLine(QStringLiteral("^ok   %1 +\\S.*").arg(QLatin1String(name)));
         QVERIFY2(lines.indexOf(okLine) >= 0, describe(run).constData());
     }
-    QCOMPARE(lines.size(), 8);
+    QCOMPARE(lines.size(), 9);
 }
 
 void TestDoctorCli::brokenAuditChainIsReportedWithItsSeq()

@@ -122,7 +122,7 @@ private Q_SLOTS:
         QCOMPARE(rows.size(), 1);
         QCOMPARE(rows.first().agent, QStringLiteral("tray"));
         QCOMPARE(rows.first().method, QStringLiteral("settings set"));
-        QCOMPARE(rows.first().reason, QStringLiteral("http.enabled false -> true; http.port 47817 -> 48000; "
+        QCOMPARE(rows.first().reason.value_or(QString()), QStringLiteral("http.enabled false -> true; http.port 47817 -> 48000; "
                                                      "retentionDays 90 -> 30; auditBodies true -> false"));
 
         // Applying again changes nothing and records nothing.
@@ -193,7 +193,7 @@ private Q_SLOTS:
         QStringList methods;
         for (const AuditRow &row : f.changeRows()) {
             methods << row.method;
-            QVERIFY(!row.reason.contains(QString::fromLatin1(token.value())));
+            QVERIFY(!row.reason.value_or(QString()).contains(QString::fromLatin1(token.value())));
         }
         methods.sort();
         QCOMPARE(methods, QStringList({QStringLiteral("agent add"), QStringLiteral("agent remove")}));
