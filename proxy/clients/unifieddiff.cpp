@@ -60,12 +60,12 @@ std::vector<Step> align(const std::vector<QByteArray> &a, const std::vector<QByt
                 steps.push_back({Op::Keep, prefix + i});
                 ++i;
                 ++j;
-            } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                steps.push_back({Op::Add, prefix + j});
-                ++j;
-            } else {
+            } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
                 steps.push_back({Op::Remove, prefix + i});
                 ++i;
+            } else {
+                steps.push_back({Op::Add, prefix + j});
+                ++j;
             }
         }
     } else {
