@@ -4,6 +4,17 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
+#include <QTemporaryFile>
+
+#include <optional>
+
+#ifdef Q_OS_LINUX
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 namespace keyward::clients {
 
@@ -92,12 +103,99 @@ Result<ClientFileState> readClientFile(const QString &path)
     return readTarget(state);
 }
 
+#ifdef Q_OS_LINUX
+namespace {
+
+// Writes `bytes` next to `target` in a new temp file with `mode`; returns its path.
+Result<QString> writeTempBeside(const QString &target, const QByteArray &bytes, QFileDevice::Permissions mode)
+{
+    QTemporaryFile temp(target + QStringLiteral(".keyward-XXXXXX"));
+    temp.setAutoRemove(false);
+    if (!temp.open()) {
+        return fileError(QStringLiteral("read_only"),
+                         QStringLiteral("cannot write in %1 (%2); check the directory's permissions")
+                             .arg(QFileInfo(target).absolutePath(), temp.errorString()));
+    }
+    const bool written = temp.write(bytes) == bytes.size() && temp.flush() && ::fsync(temp.handle()) == 0;
+    temp.setPermissions(mode);
+    const QString path = temp.fileName();
+    temp.close();
+    if (!written) {
+        QFile::remove(path);
+        return fileError(QStringLiteral("client_file"), QStringLiteral("cannot write next to %1").arg(target));
+    }
+    return path;
+}
+
+// Linux: the new file is swapped in with renameat2(RENAME_EXCHANGE), and what it replaced is then
+// checked: if another writer replaced the file between the last compare and the swap, its version
+// is swapped back and nothing is lost. A new file is put in place with RENAME_NOREPLACE. Returns
+// nullopt when the filesystem cannot do this (the caller falls back to QSaveFile).
+std::optional<Result<void>> exchangeInto(const ClientFileState &planned, const QString &temp)
+{
+    const QByteArray from = QFile::encodeName(temp);
+    const QByteArray to = QFile::encodeName(planned.target);
+    if (!planned.exists) {
+        if (::renameat2(AT_FDCWD, from.constData(), AT_FDCWD, to.constData(), RENAME_NOREPLACE) == 0)
+            return Result<void>();
+        const int error = errno;
+        if (error == EINVAL || error == ENOSYS)
+            return std::nullopt;
+        QFile::remove(temp);
+        if (error == EEXIST) {
+            return Result<void>(fileError(QStringLiteral("changed_underneath"),
+                                          QStringLiteral("%1 was created while Keyward was preparing its change; nothing "
+                                                         "was written: run the command again")
+                                              .arg(planned.target)));
+        }
+        return Result<void>(fileError(QStringLiteral("client_file"), QStringLiteral("cannot create %1").arg(planned.target)));
+    }
+    if (::renameat2(AT_FDCWD, from.constData(), AT_FDCWD, to.constData(), RENAME_EXCHANGE) != 0) {
+        const int error = errno;
+        if (error == EINVAL || error == ENOSYS)
+            return std::nullopt;
+        QFile::remove(temp);
+        return Result<void>(fileError(QStringLiteral("client_file"), QStringLiteral("cannot replace %1").arg(planned.target)));
+    }
+    // `temp` now names what was in place just before the swap.
+    QFile replaced(temp);
+    const bool same = replaced.open(QIODevice::ReadOnly) && replaced.readAll() == planned.bytes;
+    replaced.close();
+    if (same) {
+        QFile::remove(temp);
+        return Result<void>();
+    }
+    ::renameat2(AT_FDCWD, from.constData(), AT_FDCWD, to.constData(), RENAME_EXCHANGE);
+    QFile::remove(temp);
+    return Result<void>(fileError(QStringLiteral("changed_underneath"),
+                                  QStringLiteral("%1 changed while Keyward was writing it (another program, maybe the "
+                                                 "client itself, wrote it); its version was kept: run the command again")
+                                      .arg(planned.target)));
+}
+
+} // namespace
+#endif
+
 Result<void> replaceClientFile(const ClientFileState &planned, const QByteArray &bytes)
 {
     if (auto writable = checkWritable(planned); !writable)
         return writable;
     const QFileDevice::Permissions mode =
         planned.exists ? QFileInfo(planned.target).permissions() : (QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+#ifdef Q_OS_LINUX
+    {
+        auto temp = writeTempBeside(planned.target, bytes, mode);
+        if (!temp)
+            return temp.error();
+        if (auto unchanged = checkUnchanged(planned); !unchanged) {
+            QFile::remove(*temp);
+            return unchanged;
+        }
+        if (auto exchanged = exchangeInto(planned, *temp))
+            return *exchanged;
+        QFile::remove(*temp);
+    }
+#endif
     QSaveFile file(planned.target);
     if (!file.open(QIODevice::WriteOnly)) {
         const QString why = file.errorString();

@@ -33,7 +33,10 @@ struct ClientFileState {
 Result<ClientFileState> readClientFile(const QString &path);
 
 // Replaces the file of `planned` with `bytes` if, right before the atomic replace, its bytes are
-// still `planned.bytes` (and it still does not exist when it did not). Errors:
+// still `planned.bytes` (and it still does not exist when it did not). On Linux the new file is
+// swapped in with renameat2(RENAME_EXCHANGE) and what it replaced is compared once more: a
+// version another writer put there in the last instant is swapped back, never lost (elsewhere, or
+// on a filesystem without it, QSaveFile with the compare just before its rename). Errors:
 //   "changed_underneath": the file changed since it was read (nothing written);
 //   "read_only": the file has no owner write permission (chmod u+w), or its directory cannot be written;
 //   "client_file": any other I/O failure, naming the file.
