@@ -14,6 +14,7 @@
 #include "clients/clientplanner.h"
 #include "clients/clientregistry.h"
 #include "clients/secretscanner.h"
+#include "agents/agenttokens.h"
 #include "config/configjson.h"
 #include "core/keywardhome.h"
 
@@ -383,12 +384,126 @@ std::vector<const ClientDescriptor *> targets(const std::vector<const ClientDesc
     return installed;
 }
 
+void wipe(QByteArray &bytes)
+{
+    if (!bytes.isEmpty())
+        std::memset(bytes.data(), 0, size_t(bytes.size()));
+    bytes.clear();
+}
+
+// `configure --http` of one client: reuses the agent token already in place when it still
+// authenticates (so a second run changes nothing), else issues one and stores its hash as agent
+// <client id> right before the file is written.
+bool configureHttp(const Context &ctx, const ClientDescriptor &client, const ChangeOptions &options)
+{
+    const ClientLocation location = locateClient(client, ctx.env);
+    if (client.httpToken == HttpTokenStyle::None) {
+        report(ctx, client, nullptr, {},
+               Error{QStringLiteral("not_supported"),
+                     QStringLiteral("%1 takes no HTTP server with headers; configure it without --http").arg(client.name)});
+        return false;
+    }
+    auto config = loadConfigFile(ctx.home.configFile());
+    if (!config) {
+        report(ctx, client, nullptr, {}, config.error());
+        return false;
+    }
+    const QString url = QStringLiteral("http://127.0.0.1:%1/mcp").arg(config->settings.httpPort);
+    if (!config->settings.httpEnabled && !ctx.out.json()) {
+        ctx.out.message(QStringLiteral("keyward: warning: Keyward's HTTP endpoint is off (settings.http.enabled); %1 "
+                                       "reaches it only while `keyward serve --http %2` runs or once it is enabled")
+                            .arg(client.name)
+                            .arg(config->settings.httpPort));
+    }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QByteArray token;
+    bool reuse = false;
+    if (auto file = readClientFile(location.configFile); file && file->exists) {
+        if (auto document = parseConfig(client.format, file->bytes.toStdString())) {
+            const QByteArray existing = agentTokenInEntry(client, *document);
+            const json entry = serversOf(client, *document).value(kKeywardEntry, json());
+            if (client.httpToken == HttpTokenStyle::PlainHeader) {
+                auto agent = existing.isEmpty() ? Result<QString>(Error{}) : authenticateAgent(*config, existing, now);
+                reuse = agent && *agent == client.id;
+                if (reuse)
+                    token = existing;
+            } else {
+                reuse = config->agents.count(client.id) && entry == httpEntry(client, url, {});
+            }
+        }
+    }
+    std::optional<IssuedAgentToken> issued;
+    if (!reuse) {
+        issued = issueAgentToken(now);
+        token = issued->token;
+    }
+    const QByteArray written = client.httpToken == HttpTokenStyle::PlainHeader ? token : QByteArray();
+    const BeforeWrite storeAgent = [&](const ClientPlan &) -> Result<void> {
+        if (!issued)
+            return {};
+        auto locked = lockAndLoadConfig(ctx.home, ctx.out);
+        if (!locked)
+            return locked.error();
+        Config &current = locked.value().config;
+        const bool replaced = current.agents.count(client.id) > 0;
+        current.agents[client.id] = issued->config;
+        if (auto saved = saveConfigFile(ctx.home.configFile(), current); !saved)
+            return saved.error();
+        if (recordAdminChange(ctx.home, ctx.out, QStringLiteral("clients configure"), client.id,
+                              replaced ? QStringLiteral("agent token replaced for its HTTP entry")
+                                       : QStringLiteral("agent token issued for its HTTP entry"),
+                              QStringLiteral("Issued an agent token for %1").arg(client.id))) {
+            return Error{QStringLiteral("audit_error"), QStringLiteral("the change could not be audited; the file was not changed")};
+        }
+        return {};
+    };
+    const auto afterWrite = [&](const ClientPlan &plan, const ClientBackup *) {
+        if (!issued || client.httpToken == HttpTokenStyle::PlainHeader)
+            return;
+        // The entry was already in place but its agent was gone: the new agent is stored now.
+        if (!plan.changesFile()) {
+            if (auto stored = storeAgent(plan); !stored) {
+                ctx.out.error(stored.error().code, stored.error().message);
+                return;
+            }
+        }
+        // The token goes where the client reads it from, not into its file: shown this once.
+        if (ctx.out.json()) {
+            ctx.out.object({{"client", client.id.toStdString()}, {"agent", client.id.toStdString()}, {"token", token.toStdString()}});
+        } else {
+            ctx.out.line(QString::fromLatin1(token));
+        }
+        if (client.httpToken == HttpTokenStyle::VsCodeInput) {
+            ctx.out.message(QStringLiteral("%1: VS Code asks for \"Keyward agent token\" the first time it starts the "
+                                           "keyward server: paste the token printed above (shown only this once; VS Code "
+                                           "keeps it in its secret storage)")
+                                .arg(client.id));
+        } else {
+            ctx.out.message(QStringLiteral("%1: set %2 to the token printed above in the environment Codex starts from "
+                                           "(e.g. your shell profile); it is shown only this once")
+                                .arg(client.id, QString::fromLatin1(kCodexTokenVariable)));
+        }
+    };
+    const auto outcome = changeClient(
+        ctx, client, location, options,
+        [&](const ClientFileState &file) { return planConfigureHttp(client, location, file, url, written); }, storeAgent,
+        afterWrite);
+    if (issued)
+        wipe(issued->token);
+    wipe(token);
+    return !outcome.failed;
+}
+
 int runConfigure(const QStringList &args)
 {
     Context ctx;
     QCommandLineParser parser;
     const QCommandLineOption yes(QStringLiteral("yes"), QStringLiteral("Apply without asking."));
+    const QCommandLineOption http(QStringLiteral("http"),
+                                  QStringLiteral("Point the client at Keyward's HTTP endpoint with an agent token of its "
+                                                 "own instead of starting `keyward mcp` (clients with headers only)."));
     parser.addOption(yes);
+    parser.addOption(http);
     parser.addPositionalArgument(QStringLiteral("CLIENT"), QStringLiteral("Clients to configure (default: every installed one)."),
                                  QStringLiteral("[CLIENT...]"));
     if (const auto stop = parseSubcommand(parser, args, ctx.out,
@@ -409,6 +524,10 @@ int runConfigure(const QStringList &args)
     const QString binary = keywardBinary();
     bool failed = false;
     for (const ClientDescriptor *client : clients) {
+        if (parser.isSet(http)) {
+            failed = !configureHttp(ctx, *client, options) || failed;
+            continue;
+        }
         const ClientLocation location = locateClient(*client, ctx.env);
         const auto outcome = changeClient(
             ctx, *client, location, options,
@@ -614,7 +733,10 @@ const char *const kActionsHelp =
     "  list                              the MCP clients, their config file, whether they use Keyward,\n"
     "                                    how many servers and plaintext secrets they have\n"
     "  scan [CLIENT...]                  the plaintext secrets in the clients' servers, masked\n"
-    "  configure [CLIENT...] [--yes]     add a `keyward` server to each client (no CLIENT: every installed one)\n"
+    "  configure [CLIENT...] [--yes] [--http]\n"
+    "                                    add a `keyward` server to each client (no CLIENT: every installed one);\n"
+    "                                    --http: Keyward's HTTP endpoint with an agent token (VS Code: a password\n"
+    "                                    input; Codex: KEYWARD_AGENT_TOKEN; others: written in the file)\n"
     "  migrate [CLIENT...] [--yes]       move the secrets in servers' env into the keychain; each server then\n"
     "                                    starts through `keyward run --env VAR=@ref -- <its command>`\n"
     "  undo CLIENT [--yes]               undo Keyward's last change to CLIENT's config\n\n"

@@ -3,6 +3,8 @@
 #include "clients/unifieddiff.h"
 #include "core/names.h"
 
+#include <QRegularExpression>
+
 #include <algorithm>
 #include <set>
 
@@ -11,6 +13,10 @@ namespace keyward::clients {
 namespace {
 
 using json = nlohmann::json;
+
+// Stands for an agent token in a backup; it is never put back (undo of such a window fails the
+// hash check and falls back to removing Keyward's entry).
+constexpr const char *kAgentTokenPlaceholder = "@@keyward-agent-token@@";
 
 std::string toStd(const QByteArray &bytes) { return bytes.toStdString(); }
 
@@ -85,8 +91,25 @@ Error editError(const ClientFileState &file, const Error &error)
     return Error{error.code, QStringLiteral("cannot edit %1: %2").arg(file.target, error.message)};
 }
 
+// Keyward's own agent tokens (kwa_ + 43 base64url characters), wherever they are written.
+const QRegularExpression &agentTokenPattern()
+{
+    static const QRegularExpression pattern(QStringLiteral("kwa_[A-Za-z0-9_-]{43}"));
+    return pattern;
+}
+
+QByteArray replaceAgentTokens(const QByteArray &text, const QByteArray &replacement)
+{
+    QString decoded = QString::fromUtf8(text);
+    if (!decoded.contains(QLatin1String("kwa_")))
+        return text;
+    decoded.replace(agentTokenPattern(), QString::fromUtf8(replacement));
+    return decoded.toUtf8();
+}
+
 QByteArray maskAll(QByteArray text, const std::vector<std::string> &secrets)
 {
+    text = replaceAgentTokens(text, "kwa_…(47 chars)");
     std::vector<std::string> ordered = secrets;
     std::stable_sort(ordered.begin(), ordered.end(), [](const auto &a, const auto &b) { return a.size() > b.size(); });
     for (const std::string &secret : ordered) {
@@ -148,13 +171,15 @@ Result<ClientPlan> startPlan(const ClientDescriptor &client, const ClientLocatio
 }
 
 // Fills placeholders of `value`'s strings through `lookup`; the secrets put back are added to `filled`.
+// `present`: the secrets still in the client file (ref -> value), for placeholders of secrets that
+// were never moved to the store.
 Result<json> fillPlaceholders(const json &value, const std::vector<BackupSecret> &secrets, const SecretLookup &lookup,
-                              std::vector<std::string> &filled)
+                              std::vector<std::string> &filled, const std::map<QString, std::string> &present = {})
 {
     if (value.is_object() || value.is_array()) {
         json out = value;
         for (auto &item : out.items()) {
-            auto child = fillPlaceholders(item.value(), secrets, lookup, filled);
+            auto child = fillPlaceholders(item.value(), secrets, lookup, filled, present);
             if (!child)
                 return child.error();
             item.value() = std::move(child).value();
@@ -168,8 +193,18 @@ Result<json> fillPlaceholders(const json &value, const std::vector<BackupSecret>
         if (text.find(secret.placeholder) == std::string::npos)
             continue;
         if (!secret.stored) {
-            return Error{QStringLiteral("undo_incomplete"),
-                         QStringLiteral("the backup does not hold the secret of ref '%1'").arg(secret.ref)};
+            const auto here = present.find(secret.ref);
+            if (here == present.end()) {
+                return Error{QStringLiteral("undo_incomplete"),
+                             QStringLiteral("the backup does not hold the secret of ref '%1'").arg(secret.ref)};
+            }
+            filled.push_back(here->second);
+            size_t at = 0;
+            while ((at = text.find(secret.placeholder, at)) != std::string::npos) {
+                text.replace(at, secret.placeholder.size(), here->second);
+                at += here->second.size();
+            }
+            continue;
         }
         auto found = lookup(secret.ref);
         if (!found)
@@ -225,6 +260,175 @@ Result<ClientPlan> planConfigure(const ClientDescriptor &client, const ClientLoc
         change.before = *existing;
     change.afterSha256 = afterHash(desired);
     plan.changes.push_back(change);
+    finishPlan(plan);
+    return plan;
+}
+
+namespace {
+
+// Appends `element` (a one-line JSON text) to the non-empty JSON/JSONC array at top-level `key`,
+// touching no byte of the elements already there: the array's span is found by asking the editor
+// to empty it, the new element goes after the last one on its own line with the same indentation.
+// The result is checked by parsing; nullopt when the layout is not one this understands.
+std::optional<std::string> appendToArray(ConfigFormat format, const std::string &text, const std::string &key,
+                                         const std::string &element, const json &expected)
+{
+    auto emptied = setValue(format, text, {key}, json::array());
+    if (!emptied)
+        return std::nullopt;
+    size_t prefix = 0;
+    while (prefix < text.size() && prefix < emptied->size() && text[prefix] == (*emptied)[prefix])
+        ++prefix;
+    size_t suffix = 0;
+    while (suffix < text.size() - prefix && suffix < emptied->size() - prefix &&
+           text[text.size() - 1 - suffix] == (*emptied)[emptied->size() - 1 - suffix])
+        ++suffix;
+    // The original array ends just before the common suffix, with its `]` (maybe inside it).
+    size_t close = text.rfind(']', text.size() - suffix);
+    if (close == std::string::npos || close < prefix)
+        return std::nullopt;
+    size_t end = close;
+    while (end > prefix && std::isspace(static_cast<unsigned char>(text[end - 1])))
+        --end;
+    if (end <= prefix)
+        return std::nullopt;
+    const bool trailingComma = text[end - 1] == ',';
+    const size_t lineStart = text.rfind('\n', end - 1) == std::string::npos ? 0 : text.rfind('\n', end - 1) + 1;
+    size_t indentEnd = lineStart;
+    while (indentEnd < text.size() && (text[indentEnd] == ' ' || text[indentEnd] == '\t'))
+        ++indentEnd;
+    const std::string indent = text.substr(lineStart, indentEnd - lineStart);
+    const std::string newline = text.find("\r\n") != std::string::npos ? "\r\n" : "\n";
+    const std::string insert = (trailingComma ? "" : ",") + newline + indent + element + (trailingComma ? "," : "");
+    std::string out = text;
+    out.insert(end, insert);
+    auto parsed = parseConfig(format, out);
+    if (!parsed || *parsed != expected)
+        return std::nullopt;
+    return out;
+}
+
+} // namespace
+
+nlohmann::json httpEntry(const ClientDescriptor &client, const QString &url, const QByteArray &token)
+{
+    json entry = json::object();
+    if (!client.httpType.isEmpty())
+        entry["type"] = client.httpType.toStdString();
+    entry[client.httpUrlKey.toStdString()] = url.toStdString();
+    switch (client.httpToken) {
+    case HttpTokenStyle::PlainHeader:
+        entry["headers"] = {{"Authorization", "Bearer " + token.toStdString()}};
+        break;
+    case HttpTokenStyle::VsCodeInput:
+        entry["headers"] = {{"Authorization", std::string("Bearer ${input:") + kVsCodeTokenInput + "}"}};
+        break;
+    case HttpTokenStyle::CodexBearerEnv:
+        entry["bearer_token_env_var"] = kCodexTokenVariable;
+        break;
+    case HttpTokenStyle::None:
+        break;
+    }
+    return entry;
+}
+
+QByteArray agentTokenInEntry(const ClientDescriptor &client, const json &document)
+{
+    const json servers = serversOf(client, document);
+    const auto entry = servers.find(kKeywardEntry);
+    if (entry == servers.end() || !entry->is_object() || !entry->contains("headers") || !(*entry)["headers"].is_object())
+        return {};
+    const json &headers = (*entry)["headers"];
+    const auto authorization = headers.find("Authorization");
+    if (authorization == headers.end() || !authorization->is_string())
+        return {};
+    const std::string value = authorization->get<std::string>();
+    if (value.rfind("Bearer kwa_", 0) != 0)
+        return {};
+    return QByteArray::fromStdString(value.substr(7));
+}
+
+Result<ClientPlan> planConfigureHttp(const ClientDescriptor &client, const ClientLocation &location,
+                                     const ClientFileState &file, const QString &url, const QByteArray &token)
+{
+    if (client.httpToken == HttpTokenStyle::None) {
+        return Error{QStringLiteral("not_supported"),
+                     QStringLiteral("%1 takes no HTTP server with headers in its config; configure it without --http "
+                                    "(it starts `keyward mcp` over stdio)")
+                         .arg(client.name)};
+    }
+    json document;
+    std::string text;
+    auto started = startPlan(client, location, file, QStringLiteral("configure"), document, text);
+    if (!started)
+        return started.error();
+    ClientPlan plan = std::move(started).value();
+    if (client.httpToken == HttpTokenStyle::VsCodeInput) {
+        const json *inputs = valueAt(document, {"inputs"});
+        if (inputs && !inputs->is_array()) {
+            return Error{QStringLiteral("config_shape"),
+                         QStringLiteral("%1: \"inputs\" is not a list; fix it and run the command again").arg(file.target)};
+        }
+        const bool present = inputs && std::any_of(inputs->begin(), inputs->end(), [](const json &input) {
+                                 return input.is_object() && input.value("id", std::string()) == kVsCodeTokenInput;
+                             });
+        if (!present) {
+            json updated = inputs ? *inputs : json::array();
+            const json input = {{"type", "promptString"},
+                                {"id", kVsCodeTokenInput},
+                                {"description", "Keyward agent token"},
+                                {"password", true}};
+            updated.push_back(input);
+            json expected = document;
+            expected["inputs"] = updated;
+            std::optional<std::string> appended;
+            if (inputs && !inputs->empty()) {
+                appended = appendToArray(client.format, text, "inputs",
+                                         std::string("{\"type\": \"promptString\", \"id\": \"") + kVsCodeTokenInput +
+                                             "\", \"description\": \"Keyward agent token\", \"password\": true}",
+                                         expected);
+            }
+            if (appended) {
+                text = *appended;
+            } else {
+                auto edited = setValue(client.format, text, {"inputs"}, updated);
+                if (!edited)
+                    return editError(file, edited.error());
+                text = *edited;
+            }
+            BackupChange change;
+            change.path = {"inputs"};
+            change.kind = inputs ? BackupChange::Kind::Changed : BackupChange::Kind::Added;
+            if (inputs)
+                change.before = *inputs;
+            change.afterSha256 = afterHash(updated);
+            plan.changes.push_back(change);
+        }
+    }
+    const json desired = httpEntry(client, url, token);
+    const KeyPath path = serverPath(client, kKeywardEntry);
+    const json *existing = valueAt(document, path);
+    if (!existing || *existing != desired) {
+        auto edited = setValue(client.format, text, path, desired);
+        if (!edited)
+            return editError(file, edited.error());
+        text = *edited;
+        BackupChange change;
+        change.path = path;
+        change.kind = existing ? BackupChange::Kind::Changed : BackupChange::Kind::Added;
+        if (existing)
+            change.before = *existing;
+        change.afterSha256 = afterHash(desired);
+        plan.changes.push_back(change);
+    }
+    plan.newBytes = plan.changes.empty() ? file.bytes : QByteArray::fromStdString(text);
+    if (plan.changes.empty())
+        plan.notes.append(QStringLiteral("%1 is already configured").arg(client.name));
+    else if (client.httpToken == HttpTokenStyle::PlainHeader)
+        plan.notes.append(QStringLiteral("%1 has no way to keep a header secret outside its config: the agent token is "
+                                         "written into %2 in plain text (it only opens Keyward's endpoint; `keyward agent "
+                                         "remove %3` revokes it)")
+                              .arg(client.name, file.target, client.id));
     finishPlan(plan);
     return plan;
 }
@@ -373,8 +577,14 @@ Result<ClientPlan> planUndo(const ClientDescriptor &client, const ClientLocation
         }
         const qsizetype size = file.bytes.size();
         if (backup.windowPrefix + backup.windowSuffix <= size) {
+            // Secrets Keyward never moved are still in the file, where the scanner finds them again.
+            std::map<QString, std::string> present;
+            if (auto current = parseConfig(client.format, toStd(file.bytes))) {
+                for (const SecretFinding &finding : scanDocument(client, *current))
+                    present.emplace(refFor(client.id, finding.server, finding.name), finding.secret);
+            }
             json window = backup.redactedWindow.toStdString();
-            auto restored = fillPlaceholders(window, backup.secrets, lookup, filled);
+            auto restored = fillPlaceholders(window, backup.secrets, lookup, filled, present);
             if (restored) {
                 const QByteArray original = file.bytes.left(backup.windowPrefix) +
                                             QByteArray::fromStdString(restored->get<std::string>()) +
@@ -464,7 +674,7 @@ Result<ClientBackup> makeBackup(const ClientPlan &plan)
         if (seen.insert(secret.secret).second)
             mapping.push_back({secret.secret, placeholderFor(secret.ref)});
     }
-    backup.redactedOriginal = redactSecrets(plan.file.bytes, mapping);
+    backup.redactedOriginal = replaceAgentTokens(redactSecrets(plan.file.bytes, mapping), kAgentTokenPlaceholder);
 
     // The window where original and written bytes differ, widened to whole secrets.
     const QByteArray &original = plan.file.bytes;
@@ -491,7 +701,8 @@ Result<ClientBackup> makeBackup(const ClientPlan &plan)
     }
     backup.windowPrefix = prefix;
     backup.windowSuffix = suffix;
-    backup.redactedWindow = redactSecrets(original.mid(prefix, original.size() - prefix - suffix), mapping);
+    backup.redactedWindow =
+        replaceAgentTokens(redactSecrets(original.mid(prefix, original.size() - prefix - suffix), mapping), kAgentTokenPlaceholder);
 
     for (const SecretPlaceholder &item : mapping) {
         const QByteArray raw = QByteArray::fromStdString(item.secret);

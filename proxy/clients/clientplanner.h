@@ -59,6 +59,27 @@ QString refFor(const QString &client, const std::string &server, const std::stri
 Result<ClientPlan> planConfigure(const ClientDescriptor &client, const ClientLocation &location,
                                  const ClientFileState &file, const QString &keywardBinary);
 
+// The VS Code input and the Codex environment variable that carry Keyward's agent token.
+inline constexpr const char *kVsCodeTokenInput = "keyward-token";
+inline constexpr const char *kCodexTokenVariable = "KEYWARD_AGENT_TOKEN";
+
+// The HTTP `keyward` entry of `client` for Keyward's endpoint `url` (http://127.0.0.1:PORT/mcp),
+// per HttpTokenStyle: PlainHeader writes `Authorization: Bearer <token>`; VS Code refers to the
+// password input `keyward-token` (VS Code asks for the token once and keeps it in its secret
+// storage); Codex names the environment variable KEYWARD_AGENT_TOKEN (bearer_token_env_var), which
+// the user sets. `type` is "http" where the client wants it; Windsurf uses serverUrl.
+nlohmann::json httpEntry(const ClientDescriptor &client, const QString &url, const QByteArray &token);
+
+// The agent token written in `document`'s keyward entry (PlainHeader clients), or empty.
+QByteArray agentTokenInEntry(const ClientDescriptor &client, const nlohmann::json &document);
+
+// Adds (or corrects) the HTTP `keyward` entry, and for VS Code the `keyward-token` input. `token`
+// is only written for PlainHeader clients (a note says so). Errors: "not_supported" for a client
+// without HTTP entries with headers (Claude Desktop), then planConfigure()'s. Agent tokens are
+// masked in every diff and replaced by a placeholder in backups.
+Result<ClientPlan> planConfigureHttp(const ClientDescriptor &client, const ClientLocation &location,
+                                     const ClientFileState &file, const QString &url, const QByteArray &token);
+
 // Moves every secret found in the `env` of stdio servers into the SecretStore: each such server
 // becomes `keywardBinary run --env VAR=@ref... -- <command> <args>...` with the secret removed
 // from `env`. Servers with secrets elsewhere (args, headers, URLs) or HTTP servers are left as

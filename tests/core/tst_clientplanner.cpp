@@ -288,6 +288,56 @@ private Q_SLOTS:
         QVERIFY(plan.error().message.contains(QStringLiteral("/home/ada/config")));
     }
 
+    void httpEntriesCarryTheTokenTheClientsWay()
+    {
+        const QByteArray token = "kwa_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        const QString url = QStringLiteral("http://127.0.0.1:47817/mcp");
+        QVERIFY(httpEntry(*findClient("cursor"), url, token) ==
+                (json{{"url", url.toStdString()}, {"headers", {{"Authorization", "Bearer " + token.toStdString()}}}}));
+        QVERIFY(httpEntry(*findClient("windsurf"), url, token).contains("serverUrl"));
+        QVERIFY(httpEntry(*findClient("claude-code"), url, token)["type"] == "http");
+        QVERIFY(httpEntry(*findClient("codex"), url, {}) ==
+                (json{{"url", url.toStdString()}, {"bearer_token_env_var", "KEYWARD_AGENT_TOKEN"}}));
+        QVERIFY(httpEntry(*findClient("vscode"), url, {})["headers"]["Authorization"] == "Bearer ${input:keyward-token}");
+        const auto refused = planConfigureHttp(*findClient("claude-desktop"), installedAt("/d"), stateOf("{}"), url, token);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, QStringLiteral("not_supported"));
+
+        // The plain token never shows in the diff, nor in the backup.
+        const auto cursor = planConfigureHttp(*findClient("cursor"), installedAt("/c"), stateOf(readFixture("cursor.json")), url, token);
+        QVERIFY(cursor.ok());
+        QVERIFY(cursor->newBytes.contains(token));
+        QVERIFY(!cursor->diff.contains(QString::fromLatin1(token)));
+        QVERIFY(cursor->diff.contains(QStringLiteral("kwa_…(47 chars)")));
+        auto again = planConfigureHttp(*findClient("cursor"), installedAt("/c"), stateOf(cursor->newBytes), url, token);
+        QVERIFY(again.ok() && !again->changesFile());
+        auto doc = parseConfig(ConfigFormat::Json, cursor->newBytes.toStdString());
+        QCOMPARE(agentTokenInEntry(*findClient("cursor"), *doc), token);
+        auto replan = planConfigure(*findClient("cursor"), installedAt("/c"), stateOf(cursor->newBytes), kBinary);
+        QVERIFY(replan.ok());
+        const auto backup = makeBackup(*replan);
+        QVERIFY(backup.ok());
+        QVERIFY(!QByteArray(backup->redactedOriginal + backup->redactedWindow).contains(token));
+    }
+
+    void vsCodeInputIsAppendedWithoutTouchingTheOthers()
+    {
+        const QByteArray original = readFixture("vscode.json");
+        const auto plan = planConfigureHttp(*findClient("vscode"), installedAt("/v"), stateOf(original),
+                                            QStringLiteral("http://127.0.0.1:47817/mcp"), {});
+        QVERIFY2(plan.ok(), plan.ok() ? "" : qPrintable(plan.error().message));
+        // The existing input keeps its bytes; one line is added after it.
+        const QByteArray existing = "\t\t{\r\n\t\t\t\"type\": \"promptString\",\r\n\t\t\t\"id\": \"perplexity-key\",";
+        QVERIFY(plan->newBytes.contains(existing));
+        QVERIFY(plan->newBytes.contains("\t\t{\"type\": \"promptString\", \"id\": \"keyward-token\", "
+                                        "\"description\": \"Keyward agent token\", \"password\": true},\r\n\t],"));
+        const auto backup = makeBackup(*plan);
+        QVERIFY(backup.ok());
+        const auto undo = planUndo(*findClient("vscode"), installedAt("/v"), stateOf(plan->newBytes), *backup, noSecrets());
+        QVERIFY(undo.ok());
+        QCOMPARE(undo->newBytes, original);
+    }
+
     void serversThatAreNotAnObjectAreRefused()
     {
         const auto plan = planConfigure(*findClient("cursor"), installedAt("/x/f"), stateOf("{\"mcpServers\": []}"), kBinary);

@@ -316,6 +316,44 @@ private Q_SLOTS:
             QVERIFY(!run.out.contains(secret) && !run.err.contains(secret));
     }
 
+    void configureHttpPutsTheAgentTokenWhereEachClientKeepsIt()
+    {
+        for (const char *id : {"claude-desktop", "cursor", "vscode", "codex"})
+            writeFile(pathOf(id), readFixture(*findClient(id)));
+        const CliRun desktop = keyward({"clients", "configure", "claude-desktop", "--http", "--yes"});
+        QCOMPARE(desktop.exitCode, 1);
+        QVERIFY(desktop.err.contains("without --http"));
+        QCOMPARE(readFile(pathOf("claude-desktop")), readFixture(*findClient("claude-desktop")));
+
+        const CliRun first = keyward({"clients", "configure", "cursor", "vscode", "codex", "--http", "--yes"});
+        QVERIFY2(first.exitCode == 0, first.err.constData());
+        // Cursor: in the file (with a warning); VS Code and Codex: printed once, never in the file.
+        QVERIFY(readFile(pathOf("cursor")).contains("\"Authorization\": \"Bearer kwa_"));
+        QVERIFY(first.err.contains("plain text"));
+        QVERIFY(!readFile(pathOf("vscode")).contains("kwa_"));
+        QVERIFY(readFile(pathOf("vscode")).contains("${input:keyward-token}"));
+        QVERIFY(readFile(pathOf("codex")).contains("bearer_token_env_var = \"KEYWARD_AGENT_TOKEN\""));
+        QCOMPARE(first.out.count("\nkwa_") + (first.out.startsWith("kwa_") ? 1 : 0), 2);
+        const json config = json::parse(readFile(QDir(m_home.path()).filePath("config.json")).toStdString());
+        for (const char *id : {"cursor", "vscode", "codex"})
+            QVERIFY2(config["agents"].contains(id), id);
+
+        const QByteArray cursorBytes = readFile(pathOf("cursor"));
+        const CliRun second = keyward({"clients", "configure", "cursor", "vscode", "codex", "--http", "--yes"});
+        QCOMPARE(second.exitCode, 0);
+        QCOMPARE(second.err.count("already configured"), 3);
+        QVERIFY(!second.out.contains("kwa_"));
+        QCOMPARE(readFile(pathOf("cursor")), cursorBytes);
+
+        QDirIterator it(QDir(m_home.path()).filePath("backups"), QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext())
+            QVERIFY(!readFile(it.next()).contains("kwa_"));
+        for (const char *id : {"cursor", "vscode", "codex"}) {
+            QCOMPARE(keyward({"clients", "undo", id, "--yes"}).exitCode, 0);
+            QCOMPARE(readFile(pathOf(id)), readFixture(*findClient(id)));
+        }
+    }
+
     void migrateMovesTheSecretIntoTheKeychainAndRunHandsItToTheRecordedCommandOnly()
     {
         const QByteArray canary = randomCanary();
