@@ -190,8 +190,7 @@ private:
         ++m_pos;
         skipSpaces();
         statement.valueBegin = m_pos;
-        statement.inlineTable = peek() == '{';
-        scanValue(int(statement.path.size()));
+        statement.inlineTable = scanValue(int(statement.path.size()));
         statement.valueEnd = m_pos;
         statement.contentEnd = endOfLine();
         if (!underArrayTable(statement.path)) {
@@ -358,7 +357,8 @@ private:
         closeMultiline('\'');
     }
 
-    void scanValue(int depth)
+    // Returns the index of the inline table when the value is one, else -1.
+    int scanValue(int depth)
     {
         if (depth > kMaxNesting)
             fail(m_pos, "nesting deeper than " + std::to_string(kMaxNesting) + " levels");
@@ -376,10 +376,11 @@ private:
         } else if (c == '[') {
             scanArray(depth);
         } else if (c == '{') {
-            scanInlineTable(depth);
+            return scanInlineTable(depth);
         } else {
             scanBareValue();
         }
+        return -1;
     }
 
     void scanArray(int depth)
@@ -406,18 +407,21 @@ private:
         }
     }
 
-    void scanInlineTable(int depth)
+    int scanInlineTable(int depth)
     {
+        const int index = int(m_layout.inlineTables.size());
+        m_layout.inlineTables.push_back(InlineTable{m_pos, 0, {}});
         ++m_pos;
         skipSpaces();
         if (peek() == '}') {
-            ++m_pos;
-            return;
+            m_layout.inlineTables[std::size_t(index)].close = m_pos++;
+            return index;
         }
         std::set<KeyPath> keys;
         while (true) {
             const std::size_t keyBegin = m_pos;
             KeyPath key = scanKey();
+            InlineMember member{key, keyBegin, 0, 0, -1};
             checkDepth(key, keyBegin);
             if (!keys.insert(key).second)
                 duplicate(keyBegin, printablePath(key));
@@ -426,14 +430,17 @@ private:
                 fail(m_pos, "expected '=' after the key");
             ++m_pos;
             skipSpaces();
-            scanValue(depth + int(key.size()));
+            member.valueBegin = m_pos;
+            member.inlineTable = scanValue(depth + int(key.size()));
+            member.valueEnd = m_pos;
+            m_layout.inlineTables[std::size_t(index)].members.push_back(std::move(member));
             skipSpaces();
             if (peek() == ',') {
                 ++m_pos;
                 skipSpaces();
             } else if (peek() == '}') {
-                ++m_pos;
-                return;
+                m_layout.inlineTables[std::size_t(index)].close = m_pos++;
+                return index;
             } else {
                 fail(m_pos, atEnd() || peek() == '\n' || peek() == '\r' ? "an inline table must close on the line it opens"
                                                                          : "expected ',' or '}' in an inline table");
@@ -853,6 +860,64 @@ Splice removeSection(const std::string &text, const Layout &layout, const Sectio
     return Splice{section.headerBegin, nextLineStart(text, end), ""};
 }
 
+// `value` nested under the keys `path[from..]`.
+json nest(const KeyPath &path, std::size_t from, const json &value)
+{
+    json out = value;
+    for (std::size_t i = path.size(); i-- > from;)
+        out = json{{path[i], std::move(out)}};
+    return out;
+}
+
+// Splices that set `relative` inside inline table `index` to `value`, keeping the other
+// members as written; nullopt when dotted keys inside it make that unclear.
+std::optional<std::vector<Splice>> setInInline(const Layout &layout, int index, const KeyPath &relative,
+                                               const json &value)
+{
+    const InlineTable &table = layout.inlineTables[std::size_t(index)];
+    for (const InlineMember &member : table.members) {
+        if (member.key.front() != relative.front())
+            continue;
+        if (member.key.size() > 1)
+            return std::nullopt;
+        if (relative.size() == 1)
+            return std::vector<Splice>{Splice{member.valueBegin, member.valueEnd, renderValue(value)}};
+        if (member.inlineTable < 0)
+            return std::nullopt;
+        return setInInline(layout, member.inlineTable, KeyPath(relative.begin() + 1, relative.end()), value);
+    }
+    const std::string added = renderKey(relative.front()) + " = " + renderValue(nest(relative, 1, value));
+    if (table.members.empty())
+        return std::vector<Splice>{Splice{table.open + 1, table.close, " " + added + " "}};
+    const std::size_t at = table.members.back().valueEnd;
+    return std::vector<Splice>{Splice{at, at, ", " + added}};
+}
+
+// Splices that remove `relative` from inline table `index` (none when it is not there);
+// nullopt when dotted keys inside it make that unclear.
+std::optional<std::vector<Splice>> removeFromInline(const Layout &layout, int index, const KeyPath &relative)
+{
+    const InlineTable &table = layout.inlineTables[std::size_t(index)];
+    for (std::size_t i = 0; i < table.members.size(); ++i) {
+        const InlineMember &member = table.members[i];
+        if (member.key.front() != relative.front())
+            continue;
+        if (member.key.size() > 1)
+            return std::nullopt;
+        if (relative.size() > 1) {
+            if (member.inlineTable < 0)
+                return std::vector<Splice>{};
+            return removeFromInline(layout, member.inlineTable, KeyPath(relative.begin() + 1, relative.end()));
+        }
+        if (i > 0)
+            return std::vector<Splice>{Splice{table.members[i - 1].valueEnd, member.valueEnd, ""}};
+        if (table.members.size() > 1)
+            return std::vector<Splice>{Splice{member.keyBegin, table.members[1].keyBegin, ""}};
+        return std::vector<Splice>{Splice{table.open + 1, table.close, ""}};
+    }
+    return std::vector<Splice>{};
+}
+
 json valueAt(const json &document, const KeyPath &path)
 {
     const json *current = &document;
@@ -901,13 +966,18 @@ Result<std::string> setLeaf(const std::string &text, const KeyPath &path, const 
     const Layout &layout = parsed.value().layout;
     const json &document = parsed.value().value;
     if (const Section *array = arrayTableOn(layout, path))
-        return editFailed("cannot set " + printablePath(path) + ": it is inside the array of tables [[" +
-                          printablePath(array->path) + "]], which Keyward does not edit");
+        return editFailed("cannot set " + printablePath(path) + ": [[" + printablePath(array->path) +
+                          "]] is an array of tables, which Keyward does not edit");
     try {
         if (const Statement *statement = exactStatement(layout, path))
             return applySplices(text, {Splice{statement->valueBegin, statement->valueEnd, renderValue(value)}});
         if (const Statement *statement = prefixStatement(layout, path)) {
-            // Inside an inline table: write the whole inline table again.
+            if (statement->inlineTable >= 0) {
+                const KeyPath relative(path.begin() + long(statement->path.size()), path.end());
+                if (const auto splices = setInInline(layout, statement->inlineTable, relative, value))
+                    return applySplices(text, *splices);
+            }
+            // Inside an inline table with dotted keys: write the whole inline table again.
             json inlineValue = valueAt(document, statement->path);
             json *current = &inlineValue;
             for (std::size_t i = statement->path.size(); i + 1 < path.size(); ++i)
@@ -984,6 +1054,11 @@ Result<std::string> removeLeaf(const std::string &text, const KeyPath &path)
         return applySplices(text, {removeStatement(text, *statement)});
     try {
         if (const Statement *statement = prefixStatement(layout, path)) {
+            if (statement->inlineTable >= 0) {
+                const KeyPath relative(path.begin() + long(statement->path.size()), path.end());
+                if (const auto splices = removeFromInline(layout, statement->inlineTable, relative))
+                    return splices->empty() ? text : applySplices(text, *splices);
+            }
             json inlineValue = valueAt(document, statement->path);
             json *current = &inlineValue;
             for (std::size_t i = statement->path.size(); i + 1 < path.size(); ++i) {
