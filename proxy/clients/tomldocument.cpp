@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 namespace keyward::clients::tomlfile {
 
@@ -34,6 +35,18 @@ bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool startsWith(const KeyPath &path, const KeyPath &prefix)
 {
     return prefix.size() <= path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
+}
+
+// A path as one string that tells ["a.b"] from ["a", "b"].
+std::string pathKey(const KeyPath &path)
+{
+    std::string out;
+    for (const std::string &key : path) {
+        out += std::to_string(key.size());
+        out += ':';
+        out += key;
+    }
+    return out;
 }
 
 // Reads the layout of a TOML text: headers, key/value lines and the extent of every value. It
@@ -164,9 +177,9 @@ private:
         m_pos += section.arrayTable ? 2 : 1;
         section.headerContentEnd = endOfLine();
         if (section.arrayTable) {
-            m_arrayTables.insert(section.path);
+            m_arrayTables.push_back(section.path);
         } else if (!underArrayTable(section.path)) {
-            if (!m_tables.insert(section.path).second)
+            if (!m_tables.insert(pathKey(section.path)).second)
                 duplicate(open, "[" + printablePath(section.path) + "]");
         }
         m_currentPath = section.path;
@@ -194,7 +207,7 @@ private:
         statement.valueEnd = m_pos;
         statement.contentEnd = endOfLine();
         if (!underArrayTable(statement.path)) {
-            if (!m_values.insert(statement.path).second)
+            if (!m_values.insert(pathKey(statement.path)).second)
                 duplicate(keyBegin, printablePath(statement.key));
         }
         if (m_current >= 0)
@@ -475,9 +488,9 @@ private:
     Layout m_layout;
     int m_current = -1;
     KeyPath m_currentPath;
-    std::set<KeyPath> m_tables;
-    std::set<KeyPath> m_values;
-    std::set<KeyPath> m_arrayTables;
+    std::unordered_set<std::string> m_tables; // encoded paths (pathKey)
+    std::unordered_set<std::string> m_values;
+    std::vector<KeyPath> m_arrayTables;
 };
 
 json toJson(const ::toml::node &node)
@@ -926,11 +939,6 @@ json valueAt(const json &document, const KeyPath &path)
     return *current;
 }
 
-Result<ParsedToml> parseForEdit(const std::string &text)
-{
-    return parse(text);
-}
-
 Error unwritable(const KeyPath &path, const UnwritableValue &why)
 {
     return editFailed("cannot set " + printablePath(path) + ": " + why.why);
@@ -958,13 +966,10 @@ Result<ParsedToml> parse(const std::string &text)
     return parsed;
 }
 
-Result<std::string> setLeaf(const std::string &text, const KeyPath &path, const json &value)
+Result<std::string> setLeaf(const std::string &text, const ParsedToml &parsed, const KeyPath &path, const json &value)
 {
-    auto parsed = parseForEdit(text);
-    if (!parsed)
-        return parsed.error();
-    const Layout &layout = parsed.value().layout;
-    const json &document = parsed.value().value;
+    const Layout &layout = parsed.layout;
+    const json &document = parsed.value;
     if (const Section *array = arrayTableOn(layout, path))
         return editFailed("cannot set " + printablePath(path) + ": [[" + printablePath(array->path) +
                           "]] is an array of tables, which Keyward does not edit");
@@ -1001,12 +1006,16 @@ Result<std::string> setLeaf(const std::string &text, const KeyPath &path, const 
         }
         if (existing) {
             // A table (a section, dotted keys or implied by deeper headers) becomes another value.
-            auto removed = removeLeaf(text, path);
+            auto removed = removeLeaf(text, parsed, path);
             if (!removed)
                 return removed.error();
             if (removed.value() == text)
                 return editFailed("cannot set " + printablePath(path) + ": Keyward could not find where the table is written");
-            return setLeaf(removed.value(), path, value);
+            auto reparsed = parse(removed.value());
+            if (!reparsed)
+                return editFailed("cannot set " + printablePath(path) + ": removing the table it replaces failed (" +
+                                  reparsed.error().message.toStdString() + ")");
+            return setLeaf(removed.value(), reparsed.value(), path, value);
         }
         const std::string eol = dominantEol(text);
         const Statement *dotted = parent.empty() ? nullptr : dottedDefinition(layout, parent);
@@ -1041,13 +1050,10 @@ Result<std::string> setLeaf(const std::string &text, const KeyPath &path, const 
     }
 }
 
-Result<std::string> removeLeaf(const std::string &text, const KeyPath &path)
+Result<std::string> removeLeaf(const std::string &text, const ParsedToml &parsed, const KeyPath &path)
 {
-    auto parsed = parseForEdit(text);
-    if (!parsed)
-        return parsed.error();
-    const Layout &layout = parsed.value().layout;
-    const json &document = parsed.value().value;
+    const Layout &layout = parsed.layout;
+    const json &document = parsed.value;
     if (path.empty())
         return text;
     if (const Statement *statement = exactStatement(layout, path))

@@ -66,9 +66,10 @@ struct ParsedToml {
 Result<ParsedToml> parse(const std::string &text);
 
 // The text with the value at `path` replaced or added (see configedit.h); refuses to edit inside
-// arrays of tables.
-Result<std::string> setLeaf(const std::string &text, const KeyPath &path, const nlohmann::json &value);
+// arrays of tables. `document` is parse(text).
+Result<std::string> setLeaf(const std::string &text, const ParsedToml &document, const KeyPath &path,
+                            const nlohmann::json &value);
 // The text without the key or table at `path`; unchanged when there is none.
-Result<std::string> removeLeaf(const std::string &text, const KeyPath &path);
+Result<std::string> removeLeaf(const std::string &text, const ParsedToml &document, const KeyPath &path);
 
 } // namespace keyward::clients::tomlfile
