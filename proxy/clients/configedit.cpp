@@ -97,18 +97,30 @@ PathLookup lookup(ConfigFormat format, const json &document, const KeyPath &path
     return result;
 }
 
-Result<json> parseUnchecked(ConfigFormat format, const std::string &text)
+// A parsed document with the layout its format's editor needs.
+struct Parsed {
+    std::optional<jsonc::ParsedJson> json;
+    std::optional<tomlfile::ParsedToml> toml;
+    const nlohmann::json &value() const { return json ? json->value : toml->value; }
+};
+
+Result<Parsed> parseDocument(ConfigFormat format, const std::string &text)
 {
+    if (text.size() > kMaxConfigBytes)
+        return tooLarge();
+    Parsed parsed;
     if (format == ConfigFormat::Toml) {
-        auto parsed = tomlfile::parse(text);
-        if (!parsed)
-            return parsed.error();
-        return std::move(parsed.value().value);
+        auto document = tomlfile::parse(text);
+        if (!document)
+            return document.error();
+        parsed.toml = std::move(document.value());
+    } else {
+        auto document = jsonc::parse(text, format == ConfigFormat::Jsonc);
+        if (!document)
+            return document.error();
+        parsed.json = std::move(document.value());
     }
-    auto parsed = jsonc::parse(text, format == ConfigFormat::Jsonc);
-    if (!parsed)
-        return parsed.error();
-    return std::move(parsed.value().value);
+    return parsed;
 }
 
 // Re-parses an edited text and checks it holds exactly `expected` (or, when given, `alternative`).
@@ -117,47 +129,49 @@ Result<std::string> verified(ConfigFormat format, std::string edited, const json
 {
     if (edited.size() > kMaxConfigBytes)
         return editFailed("changing " + printablePath(path) + " would make the file larger than 16 MiB");
-    auto reparsed = parseUnchecked(format, edited);
+    auto reparsed = parseDocument(format, edited);
     if (!reparsed)
         return editFailed("changing " + printablePath(path) + " did not give a valid file (" +
                           reparsed.error().message.toStdString() + "); the file was left as it was");
-    if (!sameValue(reparsed.value(), expected) && !(alternative && sameValue(reparsed.value(), *alternative)))
+    const json &value = reparsed.value().value();
+    if (!sameValue(value, expected) && !(alternative && sameValue(value, *alternative)))
         return editFailed("changing " + printablePath(path) +
                           " would have changed more than that key; the file was left as it was");
     return edited;
 }
 
-Result<std::string> setLeaf(ConfigFormat format, const std::string &text, const KeyPath &path, const json &value)
+Result<std::string> setLeaf(const std::string &text, const Parsed &parsed, const KeyPath &path, const json &value)
 {
-    if (format == ConfigFormat::Toml)
-        return tomlfile::setLeaf(text, path, value);
-    return jsonc::setLeaf(text, format == ConfigFormat::Jsonc, path, value);
+    if (parsed.toml)
+        return tomlfile::setLeaf(text, *parsed.toml, path, value);
+    return jsonc::setLeaf(text, *parsed.json, path, value);
 }
 
-Result<std::string> removeLeaf(ConfigFormat format, const std::string &text, const KeyPath &path)
+Result<std::string> removeLeaf(const std::string &text, const Parsed &parsed, const KeyPath &path)
 {
-    if (format == ConfigFormat::Toml)
-        return tomlfile::removeLeaf(text, path);
-    return jsonc::removeLeaf(text, format == ConfigFormat::Jsonc, path);
+    if (parsed.toml)
+        return tomlfile::removeLeaf(text, *parsed.toml, path);
+    return jsonc::removeLeaf(text, *parsed.json, path);
 }
 
 } // namespace
 
 Result<nlohmann::json> parseConfig(ConfigFormat format, const std::string &text)
 {
-    if (text.size() > kMaxConfigBytes)
-        return tooLarge();
-    return parseUnchecked(format, text);
+    auto parsed = parseDocument(format, text);
+    if (!parsed)
+        return parsed.error();
+    return parsed.value().value();
 }
 
 Result<std::string> setValue(ConfigFormat format, const std::string &text, const KeyPath &path, const nlohmann::json &value)
 {
     if (path.empty())
         return editFailed("cannot set a value without a key path");
-    auto parsed = parseConfig(format, text);
+    auto parsed = parseDocument(format, text);
     if (!parsed)
         return parsed.error();
-    const json &document = parsed.value();
+    const json &document = parsed.value().value();
     const PathLookup found = lookup(format, document, path);
     if (found.error)
         return *found.error;
@@ -195,7 +209,7 @@ Result<std::string> setValue(ConfigFormat format, const std::string &text, const
         return verified(format, std::move(edited), expected, path);
     }
 
-    auto edited = setLeaf(format, text, path, value);
+    auto edited = setLeaf(text, parsed.value(), path, value);
     if (!edited)
         return edited.error();
     return verified(format, std::move(edited.value()), expected, path);
@@ -203,10 +217,10 @@ Result<std::string> setValue(ConfigFormat format, const std::string &text, const
 
 Result<std::string> removeValue(ConfigFormat format, const std::string &text, const KeyPath &path)
 {
-    auto parsed = parseConfig(format, text);
+    auto parsed = parseDocument(format, text);
     if (!parsed)
         return parsed.error();
-    const json &document = parsed.value();
+    const json &document = parsed.value().value();
     if (path.empty() || !document.is_object())
         return text;
     json expected = document;
@@ -220,7 +234,7 @@ Result<std::string> removeValue(ConfigFormat format, const std::string &text, co
     if (!parent->contains(path.back()))
         return text;
     parent->erase(path.back());
-    auto edited = removeLeaf(format, text, path);
+    auto edited = removeLeaf(text, parsed.value(), path);
     if (!edited)
         return edited.error();
     if (format != ConfigFormat::Toml)

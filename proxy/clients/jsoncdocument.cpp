@@ -3,6 +3,7 @@
 #include "clients/edittext.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace keyward::clients::jsonc {
@@ -123,10 +124,10 @@ private:
             }
             MemberSpan member;
             member.keyBegin = m_pos;
-            json key = parseString();
-            member.key = key.get<std::string>();
+            member.key = parseString();
             member.keyEnd = m_pos;
-            if (out.contains(member.key))
+            const auto inserted = out.emplace(member.key, nullptr);
+            if (!inserted.second)
                 throw SyntaxFailure{member.keyBegin, {}, member.key, true};
             skipTrivia();
             if (peek() != ':')
@@ -138,7 +139,7 @@ private:
             json value = parseValue(depth + 1, child);
             member.valueEnd = m_pos;
             member.object = child;
-            out[member.key] = std::move(value);
+            inserted.first.value() = std::move(value);
             skipTrivia();
             bool closed = false;
             if (peek() == ',') {
@@ -242,7 +243,7 @@ private:
         }
     }
 
-    json parseString()
+    std::string parseString()
     {
         const std::size_t open = m_pos++;
         std::string out;
@@ -314,7 +315,9 @@ private:
         } else {
             fail(begin, "invalid number");
         }
+        bool integer = true;
         if (peek() == '.') {
+            integer = false;
             ++m_pos;
             if (!digit())
                 fail(begin, "invalid number");
@@ -322,6 +325,7 @@ private:
                 ++m_pos;
         }
         if (peek() == 'e' || peek() == 'E') {
+            integer = false;
             ++m_pos;
             if (peek() == '+' || peek() == '-')
                 ++m_pos;
@@ -329,6 +333,15 @@ private:
                 fail(begin, "invalid number");
             while (digit())
                 ++m_pos;
+        }
+        if (integer) {
+            std::int64_t value = 0;
+            const auto [end, error] = std::from_chars(m_text.data() + begin, m_text.data() + m_pos, value);
+            if (error == std::errc() && end == m_text.data() + m_pos) {
+                if (value >= 0)
+                    return json(std::uint64_t(value)); // as nlohmann reads non-negative integers
+                return json(value);
+            }
         }
         json number = json::parse(m_text.begin() + std::ptrdiff_t(begin), m_text.begin() + std::ptrdiff_t(m_pos),
                                   nullptr, false);
@@ -614,13 +627,9 @@ Result<ParsedJson> parse(const std::string &text, bool jsonc)
     }
 }
 
-Result<std::string> setLeaf(const std::string &text, bool jsonc, const std::vector<std::string> &path,
+Result<std::string> setLeaf(const std::string &text, const ParsedJson &document, const std::vector<std::string> &path,
                             const json &value)
 {
-    auto parsed = parse(text, jsonc);
-    if (!parsed)
-        return parsed.error();
-    const ParsedJson &document = parsed.value();
     try {
         if (document.empty)
             return newDocument(text, path, value);
@@ -652,12 +661,8 @@ Result<std::string> setLeaf(const std::string &text, bool jsonc, const std::vect
     return editFailed("cannot set an empty key path");
 }
 
-Result<std::string> removeLeaf(const std::string &text, bool jsonc, const std::vector<std::string> &path)
+std::string removeLeaf(const std::string &text, const ParsedJson &document, const std::vector<std::string> &path)
 {
-    auto parsed = parse(text, jsonc);
-    if (!parsed)
-        return parsed.error();
-    const ParsedJson &document = parsed.value();
     if (document.empty || document.root < 0 || path.empty())
         return text;
     int object = document.root;

@@ -44,10 +44,11 @@ struct ParsedJson {
 Result<ParsedJson> parse(const std::string &text, bool jsonc);
 
 // The text with the value at `path` replaced or added (see configedit.h). `value` replaces an
-// existing value as a whole. Checks that every parent on the path is an object.
-Result<std::string> setLeaf(const std::string &text, bool jsonc, const std::vector<std::string> &path,
+// existing value as a whole. Checks that every parent on the path is an object. `document` is
+// parse(text).
+Result<std::string> setLeaf(const std::string &text, const ParsedJson &document, const std::vector<std::string> &path,
                             const nlohmann::json &value);
 // The text without the member at `path`; unchanged when there is none.
-Result<std::string> removeLeaf(const std::string &text, bool jsonc, const std::vector<std::string> &path);
+std::string removeLeaf(const std::string &text, const ParsedJson &document, const std::vector<std::string> &path);
 
 } // namespace keyward::clients::jsonc

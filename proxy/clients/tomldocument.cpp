@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 namespace keyward::clients::tomlfile {
 
@@ -34,6 +35,18 @@ bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool startsWith(const KeyPath &path, const KeyPath &prefix)
 {
     return prefix.size() <= path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
+}
+
+// A path as one string that tells ["a.b"] from ["a", "b"].
+std::string pathKey(const KeyPath &path)
+{
+    std::string out;
+    for (const std::string &key : path) {
+        out += std::to_string(key.size());
+        out += ':';
+        out += key;
+    }
+    return out;
 }
 
 // Reads the layout of a TOML text: headers, key/value lines and the extent of every value. It
@@ -164,9 +177,9 @@ private:
         m_pos += section.arrayTable ? 2 : 1;
         section.headerContentEnd = endOfLine();
         if (section.arrayTable) {
-            m_arrayTables.insert(section.path);
+            m_arrayTables.push_back(section.path);
         } else if (!underArrayTable(section.path)) {
-            if (!m_tables.insert(section.path).second)
+            if (!m_tables.insert(pathKey(section.path)).second)
                 duplicate(open, "[" + printablePath(section.path) + "]");
         }
         m_currentPath = section.path;
@@ -190,12 +203,11 @@ private:
         ++m_pos;
         skipSpaces();
         statement.valueBegin = m_pos;
-        statement.inlineTable = peek() == '{';
-        scanValue(int(statement.path.size()));
+        statement.inlineTable = scanValue(int(statement.path.size()));
         statement.valueEnd = m_pos;
         statement.contentEnd = endOfLine();
         if (!underArrayTable(statement.path)) {
-            if (!m_values.insert(statement.path).second)
+            if (!m_values.insert(pathKey(statement.path)).second)
                 duplicate(keyBegin, printablePath(statement.key));
         }
         if (m_current >= 0)
@@ -358,7 +370,8 @@ private:
         closeMultiline('\'');
     }
 
-    void scanValue(int depth)
+    // Returns the index of the inline table when the value is one, else -1.
+    int scanValue(int depth)
     {
         if (depth > kMaxNesting)
             fail(m_pos, "nesting deeper than " + std::to_string(kMaxNesting) + " levels");
@@ -376,10 +389,11 @@ private:
         } else if (c == '[') {
             scanArray(depth);
         } else if (c == '{') {
-            scanInlineTable(depth);
+            return scanInlineTable(depth);
         } else {
             scanBareValue();
         }
+        return -1;
     }
 
     void scanArray(int depth)
@@ -406,18 +420,21 @@ private:
         }
     }
 
-    void scanInlineTable(int depth)
+    int scanInlineTable(int depth)
     {
+        const int index = int(m_layout.inlineTables.size());
+        m_layout.inlineTables.push_back(InlineTable{m_pos, 0, {}});
         ++m_pos;
         skipSpaces();
         if (peek() == '}') {
-            ++m_pos;
-            return;
+            m_layout.inlineTables[std::size_t(index)].close = m_pos++;
+            return index;
         }
         std::set<KeyPath> keys;
         while (true) {
             const std::size_t keyBegin = m_pos;
             KeyPath key = scanKey();
+            InlineMember member{key, keyBegin, 0, 0, -1};
             checkDepth(key, keyBegin);
             if (!keys.insert(key).second)
                 duplicate(keyBegin, printablePath(key));
@@ -426,14 +443,17 @@ private:
                 fail(m_pos, "expected '=' after the key");
             ++m_pos;
             skipSpaces();
-            scanValue(depth + int(key.size()));
+            member.valueBegin = m_pos;
+            member.inlineTable = scanValue(depth + int(key.size()));
+            member.valueEnd = m_pos;
+            m_layout.inlineTables[std::size_t(index)].members.push_back(std::move(member));
             skipSpaces();
             if (peek() == ',') {
                 ++m_pos;
                 skipSpaces();
             } else if (peek() == '}') {
-                ++m_pos;
-                return;
+                m_layout.inlineTables[std::size_t(index)].close = m_pos++;
+                return index;
             } else {
                 fail(m_pos, atEnd() || peek() == '\n' || peek() == '\r' ? "an inline table must close on the line it opens"
                                                                          : "expected ',' or '}' in an inline table");
@@ -468,9 +488,9 @@ private:
     Layout m_layout;
     int m_current = -1;
     KeyPath m_currentPath;
-    std::set<KeyPath> m_tables;
-    std::set<KeyPath> m_values;
-    std::set<KeyPath> m_arrayTables;
+    std::unordered_set<std::string> m_tables; // encoded paths (pathKey)
+    std::unordered_set<std::string> m_values;
+    std::vector<KeyPath> m_arrayTables;
 };
 
 json toJson(const ::toml::node &node)
@@ -853,17 +873,70 @@ Splice removeSection(const std::string &text, const Layout &layout, const Sectio
     return Splice{section.headerBegin, nextLineStart(text, end), ""};
 }
 
+// `value` nested under the keys `path[from..]`.
+json nest(const KeyPath &path, std::size_t from, const json &value)
+{
+    json out = value;
+    for (std::size_t i = path.size(); i-- > from;)
+        out = json{{path[i], std::move(out)}};
+    return out;
+}
+
+// Splices that set `relative` inside inline table `index` to `value`, keeping the other
+// members as written; nullopt when dotted keys inside it make that unclear.
+std::optional<std::vector<Splice>> setInInline(const Layout &layout, int index, const KeyPath &relative,
+                                               const json &value)
+{
+    const InlineTable &table = layout.inlineTables[std::size_t(index)];
+    for (const InlineMember &member : table.members) {
+        if (member.key.front() != relative.front())
+            continue;
+        if (member.key.size() > 1)
+            return std::nullopt;
+        if (relative.size() == 1)
+            return std::vector<Splice>{Splice{member.valueBegin, member.valueEnd, renderValue(value)}};
+        if (member.inlineTable < 0)
+            return std::nullopt;
+        return setInInline(layout, member.inlineTable, KeyPath(relative.begin() + 1, relative.end()), value);
+    }
+    const std::string added = renderKey(relative.front()) + " = " + renderValue(nest(relative, 1, value));
+    if (table.members.empty())
+        return std::vector<Splice>{Splice{table.open + 1, table.close, " " + added + " "}};
+    const std::size_t at = table.members.back().valueEnd;
+    return std::vector<Splice>{Splice{at, at, ", " + added}};
+}
+
+// Splices that remove `relative` from inline table `index` (none when it is not there);
+// nullopt when dotted keys inside it make that unclear.
+std::optional<std::vector<Splice>> removeFromInline(const Layout &layout, int index, const KeyPath &relative)
+{
+    const InlineTable &table = layout.inlineTables[std::size_t(index)];
+    for (std::size_t i = 0; i < table.members.size(); ++i) {
+        const InlineMember &member = table.members[i];
+        if (member.key.front() != relative.front())
+            continue;
+        if (member.key.size() > 1)
+            return std::nullopt;
+        if (relative.size() > 1) {
+            if (member.inlineTable < 0)
+                return std::vector<Splice>{};
+            return removeFromInline(layout, member.inlineTable, KeyPath(relative.begin() + 1, relative.end()));
+        }
+        if (i > 0)
+            return std::vector<Splice>{Splice{table.members[i - 1].valueEnd, member.valueEnd, ""}};
+        if (table.members.size() > 1)
+            return std::vector<Splice>{Splice{member.keyBegin, table.members[1].keyBegin, ""}};
+        return std::vector<Splice>{Splice{table.open + 1, table.close, ""}};
+    }
+    return std::vector<Splice>{};
+}
+
 json valueAt(const json &document, const KeyPath &path)
 {
     const json *current = &document;
     for (const std::string &key : path)
         current = &current->at(key);
     return *current;
-}
-
-Result<ParsedToml> parseForEdit(const std::string &text)
-{
-    return parse(text);
 }
 
 Error unwritable(const KeyPath &path, const UnwritableValue &why)
@@ -893,21 +966,23 @@ Result<ParsedToml> parse(const std::string &text)
     return parsed;
 }
 
-Result<std::string> setLeaf(const std::string &text, const KeyPath &path, const json &value)
+Result<std::string> setLeaf(const std::string &text, const ParsedToml &parsed, const KeyPath &path, const json &value)
 {
-    auto parsed = parseForEdit(text);
-    if (!parsed)
-        return parsed.error();
-    const Layout &layout = parsed.value().layout;
-    const json &document = parsed.value().value;
+    const Layout &layout = parsed.layout;
+    const json &document = parsed.value;
     if (const Section *array = arrayTableOn(layout, path))
-        return editFailed("cannot set " + printablePath(path) + ": it is inside the array of tables [[" +
-                          printablePath(array->path) + "]], which Keyward does not edit");
+        return editFailed("cannot set " + printablePath(path) + ": [[" + printablePath(array->path) +
+                          "]] is an array of tables, which Keyward does not edit");
     try {
         if (const Statement *statement = exactStatement(layout, path))
             return applySplices(text, {Splice{statement->valueBegin, statement->valueEnd, renderValue(value)}});
         if (const Statement *statement = prefixStatement(layout, path)) {
-            // Inside an inline table: write the whole inline table again.
+            if (statement->inlineTable >= 0) {
+                const KeyPath relative(path.begin() + long(statement->path.size()), path.end());
+                if (const auto splices = setInInline(layout, statement->inlineTable, relative, value))
+                    return applySplices(text, *splices);
+            }
+            // Inside an inline table with dotted keys: write the whole inline table again.
             json inlineValue = valueAt(document, statement->path);
             json *current = &inlineValue;
             for (std::size_t i = statement->path.size(); i + 1 < path.size(); ++i)
@@ -931,12 +1006,16 @@ Result<std::string> setLeaf(const std::string &text, const KeyPath &path, const 
         }
         if (existing) {
             // A table (a section, dotted keys or implied by deeper headers) becomes another value.
-            auto removed = removeLeaf(text, path);
+            auto removed = removeLeaf(text, parsed, path);
             if (!removed)
                 return removed.error();
             if (removed.value() == text)
                 return editFailed("cannot set " + printablePath(path) + ": Keyward could not find where the table is written");
-            return setLeaf(removed.value(), path, value);
+            auto reparsed = parse(removed.value());
+            if (!reparsed)
+                return editFailed("cannot set " + printablePath(path) + ": removing the table it replaces failed (" +
+                                  reparsed.error().message.toStdString() + ")");
+            return setLeaf(removed.value(), reparsed.value(), path, value);
         }
         const std::string eol = dominantEol(text);
         const Statement *dotted = parent.empty() ? nullptr : dottedDefinition(layout, parent);
@@ -971,19 +1050,21 @@ Result<std::string> setLeaf(const std::string &text, const KeyPath &path, const 
     }
 }
 
-Result<std::string> removeLeaf(const std::string &text, const KeyPath &path)
+Result<std::string> removeLeaf(const std::string &text, const ParsedToml &parsed, const KeyPath &path)
 {
-    auto parsed = parseForEdit(text);
-    if (!parsed)
-        return parsed.error();
-    const Layout &layout = parsed.value().layout;
-    const json &document = parsed.value().value;
+    const Layout &layout = parsed.layout;
+    const json &document = parsed.value;
     if (path.empty())
         return text;
     if (const Statement *statement = exactStatement(layout, path))
         return applySplices(text, {removeStatement(text, *statement)});
     try {
         if (const Statement *statement = prefixStatement(layout, path)) {
+            if (statement->inlineTable >= 0) {
+                const KeyPath relative(path.begin() + long(statement->path.size()), path.end());
+                if (const auto splices = removeFromInline(layout, statement->inlineTable, relative))
+                    return splices->empty() ? text : applySplices(text, *splices);
+            }
             json inlineValue = valueAt(document, statement->path);
             json *current = &inlineValue;
             for (std::size_t i = statement->path.size(); i + 1 < path.size(); ++i) {

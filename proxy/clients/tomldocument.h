@@ -15,6 +15,20 @@ namespace keyward::clients::tomlfile {
 
 using KeyPath = std::vector<std::string>;
 
+// An inline table `{ k = v, ... }` and the spans of its members.
+struct InlineMember {
+    KeyPath key; // as written, dotted keys have several parts
+    std::size_t keyBegin = 0;
+    std::size_t valueBegin = 0;
+    std::size_t valueEnd = 0;
+    int inlineTable = -1; // index into Layout::inlineTables when the value is an inline table
+};
+struct InlineTable {
+    std::size_t open = 0;  // '{'
+    std::size_t close = 0; // '}'
+    std::vector<InlineMember> members;
+};
+
 // One `key = value` line (the value may run over several lines: arrays, multi-line strings).
 struct Statement {
     int section = -1;          // index into Layout::sections, -1 before the first table header
@@ -24,7 +38,7 @@ struct Statement {
     std::size_t valueBegin = 0;
     std::size_t valueEnd = 0;
     std::size_t contentEnd = 0; // end of the last line of the statement, its comment included, before the line break
-    bool inlineTable = false;
+    int inlineTable = -1; // index into Layout::inlineTables when the value is an inline table
 };
 
 // A `[table]` or `[[array.of.tables]]` header and the statements under it.
@@ -39,6 +53,7 @@ struct Section {
 struct Layout {
     std::vector<Section> sections;
     std::vector<Statement> statements;
+    std::vector<InlineTable> inlineTables;
 };
 
 struct ParsedToml {
@@ -51,9 +66,10 @@ struct ParsedToml {
 Result<ParsedToml> parse(const std::string &text);
 
 // The text with the value at `path` replaced or added (see configedit.h); refuses to edit inside
-// arrays of tables.
-Result<std::string> setLeaf(const std::string &text, const KeyPath &path, const nlohmann::json &value);
+// arrays of tables. `document` is parse(text).
+Result<std::string> setLeaf(const std::string &text, const ParsedToml &document, const KeyPath &path,
+                            const nlohmann::json &value);
 // The text without the key or table at `path`; unchanged when there is none.
-Result<std::string> removeLeaf(const std::string &text, const KeyPath &path);
+Result<std::string> removeLeaf(const std::string &text, const ParsedToml &document, const KeyPath &path);
 
 } // namespace keyward::clients::tomlfile
