@@ -118,7 +118,7 @@ int runList(const QStringList &args)
         return *stop;
     if (!parser.positionalArguments().isEmpty())
         return ctx.out.usageError(QStringLiteral("%1 takes no arguments").arg(args.value(0)));
-    QList<QStringList> rows = {{QStringLiteral("CLIENT"), QStringLiteral("INSTALLED"), QStringLiteral("CONFIGURED"),
+    QList<QStringList> rows = {{QStringLiteral("CLIENT"), QStringLiteral("NAME"), QStringLiteral("INSTALLED"), QStringLiteral("CONFIGURED"),
                                 QStringLiteral("SERVERS"), QStringLiteral("SECRETS"), QStringLiteral("PATH")}};
     for (const ClientDescriptor *client : allClients()) {
         const Inspection info = inspect(*client, ctx.env);
@@ -137,7 +137,7 @@ int runList(const QStringList &args)
             continue;
         }
         const auto yesNo = [](bool value) { return value ? QStringLiteral("yes") : QStringLiteral("no"); };
-        rows.append({client->id, yesNo(info.location.installed), info.error ? QStringLiteral("?") : yesNo(info.configured),
+        rows.append({client->id, client->name, yesNo(info.location.installed), info.error ? QStringLiteral("?") : yesNo(info.configured),
                      info.error ? QStringLiteral("?") : QString::number(info.servers),
                      info.error ? QStringLiteral("?") : QString::number(info.findings.size()), info.location.configFile});
         if (info.error)
@@ -652,13 +652,15 @@ int runMigrate(const QStringList &args)
             }
             if (auto saved = saveConfigFile(ctx.home.configFile(), config); !saved)
                 return saved.error();
-            if (const auto failedAudit = recordAdminChange(
-                    ctx.home, ctx.out, QStringLiteral("clients migrate"), client->id,
-                    QStringLiteral("moved %1 secret(s) from %2 into %3 (refs: %4)")
-                        .arg(plan.secrets.size())
-                        .arg(plan.file.target, secretStoreLabel(config), refs.join(QStringLiteral(", "))),
-                    QStringLiteral("Stored %1 secret(s) of %2").arg(plan.secrets.size()).arg(client->id))) {
-                return Error{QStringLiteral("audit_error"), QStringLiteral("the change could not be audited; the file was not changed")};
+            // recordAdminChange() has said what happened and why the audit failed; the file stays as it is.
+            if (recordAdminChange(ctx.home, ctx.out, QStringLiteral("clients migrate"), client->id,
+                                  QStringLiteral("moved %1 secret(s) from %2 into %3 (refs: %4)")
+                                      .arg(plan.secrets.size())
+                                      .arg(plan.file.target, secretStoreLabel(config), refs.join(QStringLiteral(", "))),
+                                  QStringLiteral("Stored %1 secret(s) of %2 and recorded their commands")
+                                      .arg(plan.secrets.size())
+                                      .arg(client->id))) {
+                return Error{QStringLiteral("audit_error"), QStringLiteral("%1 was not changed").arg(plan.file.target)};
             }
             return {};
         };

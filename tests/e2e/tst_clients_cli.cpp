@@ -361,7 +361,9 @@ private Q_SLOTS:
                                 {{"probe",
                                   {{"command", "sh"},
                                    {"args", {"-c", "printf %s \"$PROBE_TOKEN\" | sha256sum"}},
-                                   {"env", {{"PROBE_TOKEN", canary.toStdString()}, {"LOG_LEVEL", "debug"}}}}}}},
+                                   {"env", {{"PROBE_TOKEN", canary.toStdString()}, {"LOG_LEVEL", "debug"}}}}},
+                                 {"failing",
+                                  {{"command", "sh"}, {"args", {"-c", "exit 3"}}, {"env", {{"API_KEY", canary.toStdString()}}}}}}},
                                {"preferences", {{"menuBarEnabled", true}}}};
         const QByteArray originalBytes = QByteArray::fromStdString(original.dump(2) + "\n");
         writeFile(pathOf("claude-desktop"), originalBytes);
@@ -398,6 +400,12 @@ private Q_SLOTS:
         QVERIFY2(child.exitCode == 0, child.err.constData());
         const QByteArray expected = QCryptographicHash::hash(canary, QCryptographicHash::Sha256).toHex();
         QVERIFY2(child.out.startsWith(expected), child.out.constData());
+
+        // The exit code is the command's own.
+        QStringList failingArgs;
+        for (const json &arg : migrated["mcpServers"]["failing"]["args"])
+            failingArgs.append(QString::fromStdString(arg.get<std::string>()));
+        QCOMPARE(keyward(failingArgs).exitCode, 3);
 
         // Any other command is refused, and says which command the ref allows.
         const CliRun other = keyward({"run", "--env", QStringLiteral("PROBE_TOKEN=@%1").arg(QString::fromStdString(ref)), "--",
