@@ -27,6 +27,8 @@ const std::map<QString, Subcommand> &subcommands()
     static const std::map<QString, Subcommand> table = {
         {QStringLiteral("agent"), {"add, list or remove the agents that call over HTTP, each with its own token",
                                    keyward::cli::runAgent}},
+        {QStringLiteral("clients"), {"list, scan, configure, migrate or undo the MCP clients' configs (Claude Desktop, Cursor, VS Code, ...)",
+                                     keyward::cli::runClients}},
         {QStringLiteral("doctor"), {"check the keychain, D-Bus, KEYWARD_HOME and the config, with a fix for each problem",
                                     keyward::cli::runDoctor}},
         {QStringLiteral("kill"), {"stop every call at once, or one service's or agent's (--service S | --agent A)",
@@ -39,6 +41,8 @@ const std::map<QString, Subcommand> &subcommands()
                                    keyward::cli::runReset}},
         {QStringLiteral("resume"), {"lift the global kill switch, or one service's or agent's, or --all",
                                     keyward::cli::runResume}},
+        {QStringLiteral("run"), {"start a command recorded by `clients migrate` with its secrets in its environment",
+                                 keyward::cli::runRun}},
         {QStringLiteral("serve"), {"run the headless owner process (what `keyward mcp` starts in the background)",
                                    keyward::cli::runServe}},
         {QStringLiteral("service"), {"add (from scratch or a template), list, show, remove, rotate, enable, disable or test the APIs agents may call",

@@ -18,7 +18,7 @@ done
 build_pkgs=(
   cmake ninja-build g++ pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev qt6-tools-dev qt6-l10n-tools libqt6svg6
-  libqt6sql6-sqlite qtkeychain-qt6-dev nlohmann-json3-dev libspdlog-dev libsodium-dev
+  libqt6sql6-sqlite qtkeychain-qt6-dev nlohmann-json3-dev libspdlog-dev libsodium-dev libtomlplusplus-dev
   libssl-dev openssl libgl-dev libxcb1-dev
   gnome-keyring dbus dbus-x11 libsecret-tools
 )

@@ -7,6 +7,7 @@ namespace keyward::cli {
 // Each subcommand takes its own arguments with args[0] = "keyward <name>" and returns the exit
 // code. They run under a QCoreApplication; none needs a display.
 int runAgent(const QStringList &args);
+int runClients(const QStringList &args);
 int runDoctor(const QStringList &args);
 int runKill(const QStringList &args);
 int runLog(const QStringList &args);
@@ -14,6 +15,7 @@ int runMcp(const QStringList &args);
 int runPolicy(const QStringList &args);
 int runReset(const QStringList &args);
 int runResume(const QStringList &args);
+int runRun(const QStringList &args);
 int runServe(const QStringList &args);
 int runService(const QStringList &args);
 int runUnlock(const QStringList &args);

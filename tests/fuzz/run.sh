@@ -13,8 +13,8 @@ root=$(cd "$here/../.." && pwd)
 build=${KEYWARD_FUZZ_BUILD_DIR:-$root/build-fuzz}
 
 # target:max_len — paths up to past kMaxPathBytes (2048), a few rules, a few JSON-RPC lines, a
-# secret and a body of a few KiB once its form bytes are expanded.
-targets=(pathnormalizer:4200 rulematcher:1024 mcpsession:2048 redactorstream:2048)
+# secret and a body of a few KiB once its form bytes are expanded, a client config file.
+targets=(pathnormalizer:4200 rulematcher:1024 mcpsession:2048 redactorstream:2048 configedit:4096)
 
 start=$SECONDS
 CC=clang CXX=clang++ cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
