@@ -4,6 +4,7 @@
 #include "clients/jsoncdocument.h"
 #include "clients/tomldocument.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -123,9 +124,9 @@ Result<Parsed> parseDocument(ConfigFormat format, const std::string &text)
     return parsed;
 }
 
-// Re-parses an edited text and checks it holds exactly `expected` (or, when given, `alternative`).
+// Re-parses an edited text and checks it holds exactly `expected` (or one of `alternatives`).
 Result<std::string> verified(ConfigFormat format, std::string edited, const json &expected, const KeyPath &path,
-                             const json *alternative = nullptr)
+                             const std::vector<json> &alternatives = {})
 {
     if (edited.size() > kMaxConfigBytes)
         return editFailed("changing " + printablePath(path) + " would make the file larger than 16 MiB");
@@ -134,7 +135,9 @@ Result<std::string> verified(ConfigFormat format, std::string edited, const json
         return editFailed("changing " + printablePath(path) + " did not give a valid file (" +
                           reparsed.error().message.toStdString() + "); the file was left as it was");
     const json &value = reparsed.value().value();
-    if (!sameValue(value, expected) && !(alternative && sameValue(value, *alternative)))
+    const bool alternative = std::any_of(alternatives.begin(), alternatives.end(),
+                                         [&](const json &candidate) { return sameValue(value, candidate); });
+    if (!sameValue(value, expected) && !alternative)
         return editFailed("changing " + printablePath(path) +
                           " would have changed more than that key; the file was left as it was");
     return edited;
@@ -239,18 +242,21 @@ Result<std::string> removeValue(ConfigFormat format, const std::string &text, co
         return edited.error();
     if (format != ConfigFormat::Toml)
         return verified(format, std::move(edited.value()), expected, path);
-    // A TOML table that only existed through the removed key ([a.b] implies a) goes with it.
-    json pruned = expected;
+    // TOML tables that only existed through the removed key ([a.b.c] implies a and a.b) go with
+    // it, up to the first one written on its own.
+    std::vector<json> pruned;
+    json current = expected;
     for (std::size_t length = path.size() - 1; length >= 1; --length) {
-        json *holder = &pruned;
+        json *holder = &current;
         for (std::size_t i = 0; i + 1 < length; ++i)
             holder = &(*holder)[path[i]];
         const json &table = (*holder)[path[length - 1]];
         if (!table.is_object() || !table.empty())
             break;
         holder->erase(path[length - 1]);
+        pruned.push_back(current);
     }
-    return verified(format, std::move(edited.value()), expected, path, &pruned);
+    return verified(format, std::move(edited.value()), expected, path, pruned);
 }
 
 } // namespace keyward::clients
