@@ -1395,9 +1395,9 @@ private Q_SLOTS:
             QVERIFY2(edited.ok(), failure(edited).constData());
             qInfo("setValue on a %zu byte %s file: %.0f ms of CPU", big.size(),
                   format == ConfigFormat::Toml ? "TOML" : "JSON", elapsed);
-            // TOML goes through toml++ twice (the file, then the result), about 40 ms per MiB each.
-            const double budget = format == ConfigFormat::Toml ? 400 : 100;
-            QVERIFY2(elapsed < budget, qPrintable(QStringLiteral("%1 ms").arg(elapsed)));
+            // Typically 60-90 ms (JSON) and 120 ms (TOML, read by toml++ twice); twice that on a
+            // machine busy with other builds.
+            QVERIFY2(elapsed < 250, qPrintable(QStringLiteral("%1 ms").arg(elapsed)));
         }
     }
 
