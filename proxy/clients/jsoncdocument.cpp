@@ -571,9 +571,13 @@ std::vector<Splice> removeMember(const std::string &text, const ObjectSpan &obje
         splices.push_back(Splice{lineStart(text, member.keyBegin), nextLineStart(text, lineEnd), ""});
         return splices;
     }
-    if (last && index > 0 && onlyIndentBefore(text, member.keyBegin)) {
+    const MemberSpan *previous = index > 0 ? &object.members[index - 1] : nullptr;
+    const std::size_t afterPrevious = previous ? (previous->comma != npos ? previous->comma + 1 : previous->valueEnd) : 0;
+    if (last && previous && onlyIndentBefore(text, member.keyBegin) &&
+        text.find_first_not_of(" \t\r\n", afterPrevious) == member.keyBegin) {
         // The last member starts a line but the closing brace follows it there: take the line
-        // break before it, as an insertion there added it.
+        // break before it (nothing but blanks since the previous member), as an insertion there
+        // added it.
         std::size_t begin = lineStart(text, member.keyBegin);
         if (begin > 0 && text[begin - 1] == '\n') {
             --begin;

@@ -1079,20 +1079,27 @@ private Q_SLOTS:
             "model = \"o4-mini\"\n");
     }
 
-    void removeValueGivesGoldenOutput()
+    void removeValueKeepsCommentsWorking_data()
     {
-        QFETCH(ConfigFormat, format);
-        QFETCH(QByteArray, input);
-        QFETCH(QStringList, path);
-        QFETCH(QByteArray, expected);
+        QTest::addColumn<ConfigFormat>("format");
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<QStringList>("path");
+        QTest::addColumn<QByteArray>("expected");
 
-        const auto edited = removeValue(format, bytes(input), keyPath(path));
-        QVERIFY2(edited.ok(), failure(edited).constData());
-        QCOMPARE(text(edited.value()), expected);
-        const auto again = removeValue(format, edited.value(), keyPath(path));
-        QVERIFY2(again.ok(), failure(again).constData());
-        QCOMPARE(text(again.value()), expected);
+        QTest::newRow("last member sharing the brace's line after a line comment")
+            << ConfigFormat::Jsonc << QByteArray("{\n  \"a\": 1, // c\n  \"b\": 2}\n") << (QStringList() << "b")
+            << QByteArray("{\n  \"a\": 1 // c\n}\n");
+        QTest::newRow("member with a block comment on its line")
+            << ConfigFormat::Jsonc << QByteArray("{\n  \"a\": 1, /* one */\n  \"b\": 2\n}\n") << (QStringList() << "a")
+            << QByteArray("{\n  \"b\": 2\n}\n");
+        QTest::newRow("toml key with a comment line above")
+            << ConfigFormat::Toml << QByteArray("# the model\nmodel = \"o3\" # default\nx = 1\n") << (QStringList() << "model")
+            << QByteArray("# the model\nx = 1\n");
     }
+
+    void removeValueKeepsCommentsWorking() { checkRemoveValueRow(); }
+
+    void removeValueGivesGoldenOutput() { checkRemoveValueRow(); }
 
     void setThenRemoveGivesTheOriginalBytes_data()
     {
@@ -1402,6 +1409,22 @@ private Q_SLOTS:
     }
 
 private:
+    // One row of a removeValue table: the exact output, and removing again changes nothing.
+    void checkRemoveValueRow()
+    {
+        QFETCH(ConfigFormat, format);
+        QFETCH(QByteArray, input);
+        QFETCH(QStringList, path);
+        QFETCH(QByteArray, expected);
+
+        const auto edited = removeValue(format, bytes(input), keyPath(path));
+        QVERIFY2(edited.ok(), failure(edited).constData());
+        QCOMPARE(text(edited.value()), expected);
+        const auto again = removeValue(format, edited.value(), keyPath(path));
+        QVERIFY2(again.ok(), failure(again).constData());
+        QCOMPARE(text(again.value()), expected);
+    }
+
     // One row of a setValue table: the exact output, the expected document, and idempotence.
     void checkSetValueRow()
     {
