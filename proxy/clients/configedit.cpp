@@ -4,6 +4,7 @@
 #include "clients/jsoncdocument.h"
 #include "clients/tomldocument.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -56,6 +57,71 @@ bool sameValue(const json &a, const json &b)
         return true;
     }
     return a == b;
+}
+
+// Whether `actual` is `original` with the value at `path[from..]` set to `value` (missing
+// objects on the way created). `original` may be null where the path did not exist yet.
+bool isSetResult(const json &actual, const json &original, const KeyPath &path, std::size_t from, const json &value)
+{
+    if (from == path.size())
+        return sameValue(actual, value);
+    if (!actual.is_object())
+        return false;
+    const bool hadObject = original.is_object();
+    const auto previous = hadObject ? original.find(path[from]) : original.end();
+    const bool hadKey = hadObject && previous != original.end();
+    const std::size_t expectedSize = (hadObject ? original.size() : 0) + (hadKey ? 0 : 1);
+    if (actual.size() != expectedSize)
+        return false;
+    for (auto it = actual.begin(); it != actual.end(); ++it) {
+        if (it.key() == path[from]) {
+            if (!isSetResult(*it, hadKey ? *previous : json(), path, from + 1, value))
+                return false;
+            continue;
+        }
+        const auto kept = original.find(it.key());
+        if (!hadObject || kept == original.end() || !sameValue(*it, *kept))
+            return false;
+    }
+    return true;
+}
+
+// Whether `value` holds nothing but the chain of objects down to `path[from..]`, so that removing
+// that key leaves only empty tables (which TOML drops when no header wrote them).
+bool onlyHolds(const json &value, const KeyPath &path, std::size_t from)
+{
+    if (from == path.size())
+        return true;
+    if (!value.is_object() || value.size() != 1 || !value.contains(path[from]))
+        return false;
+    return onlyHolds(value.at(path[from]), path, from + 1);
+}
+
+// Whether `actual` is `original` (which holds `path`) without the value at `path[from..]`. With
+// `dropEmptyTables`, objects emptied by the removal may be gone too.
+bool isRemoveResult(const json &actual, const json &original, const KeyPath &path, std::size_t from,
+                    bool dropEmptyTables)
+{
+    if (!actual.is_object() || !original.is_object())
+        return false;
+    const std::string &key = path[from];
+    const bool last = from + 1 == path.size();
+    const bool dropped = !actual.contains(key);
+    if (!last && dropped && !(dropEmptyTables && onlyHolds(original.at(key), path, from + 1)))
+        return false;
+    if (actual.size() != original.size() - (dropped ? 1 : 0))
+        return false;
+    for (auto it = actual.begin(); it != actual.end(); ++it) {
+        if (it.key() == key) {
+            if (last || !isRemoveResult(*it, original.at(key), path, from + 1, dropEmptyTables))
+                return false;
+            continue;
+        }
+        const auto kept = original.find(it.key());
+        if (kept == original.end() || !sameValue(*it, *kept))
+            return false;
+    }
+    return true;
 }
 
 // What the document holds at `path` and whether `path` can be set: every parent must be an
@@ -123,18 +189,18 @@ Result<Parsed> parseDocument(ConfigFormat format, const std::string &text)
     return parsed;
 }
 
-// Re-parses an edited text and checks it holds exactly `expected` (or, when given, `alternative`).
-Result<std::string> verified(ConfigFormat format, std::string edited, const json &expected, const KeyPath &path,
-                             const json *alternative = nullptr)
+// Re-parses an edited text and checks that `matches` holds for its document.
+template <typename Matches>
+Result<std::string> verified(ConfigFormat format, std::string edited, const KeyPath &path, Matches matches)
 {
     if (edited.size() > kMaxConfigBytes)
         return editFailed("changing " + printablePath(path) + " would make the file larger than 16 MiB");
-    auto reparsed = parseDocument(format, edited);
+    // The value alone: the text was read before and the edit's nesting is bounded by the path.
+    auto reparsed = format == ConfigFormat::Toml ? tomlfile::parseValue(edited) : parseConfig(format, edited);
     if (!reparsed)
         return editFailed("changing " + printablePath(path) + " did not give a valid file (" +
                           reparsed.error().message.toStdString() + "); the file was left as it was");
-    const json &value = reparsed.value().value();
-    if (!sameValue(value, expected) && !(alternative && sameValue(value, *alternative)))
+    if (!matches(reparsed.value()))
         return editFailed("changing " + printablePath(path) +
                           " would have changed more than that key; the file was left as it was");
     return edited;
@@ -168,6 +234,8 @@ Result<std::string> setValue(ConfigFormat format, const std::string &text, const
 {
     if (path.empty())
         return editFailed("cannot set a value without a key path");
+    if (path.size() > std::size_t(kMaxNesting))
+        return editFailed("cannot set a key nested deeper than " + std::to_string(kMaxNesting) + " levels");
     auto parsed = parseDocument(format, text);
     if (!parsed)
         return parsed.error();
@@ -178,11 +246,7 @@ Result<std::string> setValue(ConfigFormat format, const std::string &text, const
     if (found.existing && sameValue(*found.existing, value))
         return text;
 
-    json expected = document;
-    json *parent = &expected;
-    for (std::size_t i = 0; i + 1 < path.size(); ++i)
-        parent = &(*parent)[path[i]];
-    (*parent)[path.back()] = value;
+    const auto isExpected = [&](const json &actual) { return isSetResult(actual, document, path, 0, value); };
 
     if (found.existing && found.existing->is_object() && value.is_object()) {
         // An object over an object: change key by key, so comments and formatting inside the
@@ -206,13 +270,13 @@ Result<std::string> setValue(ConfigFormat format, const std::string &text, const
                 return set.error();
             edited = std::move(set.value());
         }
-        return verified(format, std::move(edited), expected, path);
+        return verified(format, std::move(edited), path, isExpected);
     }
 
     auto edited = setLeaf(text, parsed.value(), path, value);
     if (!edited)
         return edited.error();
-    return verified(format, std::move(edited.value()), expected, path);
+    return verified(format, std::move(edited.value()), path, isExpected);
 }
 
 Result<std::string> removeValue(ConfigFormat format, const std::string &text, const KeyPath &path)
@@ -223,8 +287,7 @@ Result<std::string> removeValue(ConfigFormat format, const std::string &text, co
     const json &document = parsed.value().value();
     if (path.empty() || !document.is_object())
         return text;
-    json expected = document;
-    json *parent = &expected;
+    const json *parent = &document;
     for (std::size_t i = 0; i + 1 < path.size(); ++i) {
         const auto it = parent->find(path[i]);
         if (it == parent->end() || !it->is_object())
@@ -233,24 +296,15 @@ Result<std::string> removeValue(ConfigFormat format, const std::string &text, co
     }
     if (!parent->contains(path.back()))
         return text;
-    parent->erase(path.back());
     auto edited = removeLeaf(text, parsed.value(), path);
     if (!edited)
         return edited.error();
-    if (format != ConfigFormat::Toml)
-        return verified(format, std::move(edited.value()), expected, path);
-    // A TOML table that only existed through the removed key ([a.b] implies a) goes with it.
-    json pruned = expected;
-    for (std::size_t length = path.size() - 1; length >= 1; --length) {
-        json *holder = &pruned;
-        for (std::size_t i = 0; i + 1 < length; ++i)
-            holder = &(*holder)[path[i]];
-        const json &table = (*holder)[path[length - 1]];
-        if (!table.is_object() || !table.empty())
-            break;
-        holder->erase(path[length - 1]);
-    }
-    return verified(format, std::move(edited.value()), expected, path, &pruned);
+    // TOML tables that only existed through the removed key ([a.b.c] implies a and a.b) may go
+    // with it.
+    const bool dropEmptyTables = format == ConfigFormat::Toml;
+    return verified(format, std::move(edited.value()), path, [&](const json &actual) {
+        return isRemoveResult(actual, document, path, 0, dropEmptyTables);
+    });
 }
 
 } // namespace keyward::clients

@@ -114,7 +114,7 @@ std::size_t lineStart(const std::string &text, std::size_t pos)
 {
     while (pos > 0 && text[pos - 1] != '\n')
         --pos;
-    return pos;
+    return pos == 0 ? std::min(bomLength(text), text.size()) : pos;
 }
 
 std::size_t lineContentEnd(const std::string &text, std::size_t pos)
@@ -133,9 +133,7 @@ std::size_t nextLineStart(const std::string &text, std::size_t pos)
 
 std::string lineIndent(const std::string &text, std::size_t pos)
 {
-    std::size_t begin = lineStart(text, pos);
-    if (begin == 0)
-        begin = bomLength(text);
+    const std::size_t begin = lineStart(text, pos);
     std::size_t end = begin;
     while (end < text.size() && (text[end] == ' ' || text[end] == '\t'))
         ++end;
@@ -144,10 +142,7 @@ std::string lineIndent(const std::string &text, std::size_t pos)
 
 bool onlyIndentBefore(const std::string &text, std::size_t pos)
 {
-    std::size_t begin = lineStart(text, pos);
-    if (begin == 0)
-        begin = bomLength(text);
-    for (std::size_t i = begin; i < pos; ++i) {
+    for (std::size_t i = lineStart(text, pos); i < pos; ++i) {
         if (text[i] != ' ' && text[i] != '\t')
             return false;
     }

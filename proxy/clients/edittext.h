@@ -42,7 +42,7 @@ LineColumn lineColumnAt(const std::string &text, std::size_t offset);
 int utf8SequenceLength(const std::string &text, std::size_t pos);
 bool isValidUtf8(const std::string &text);
 
-// Start of the line holding `pos`.
+// Start of the line holding `pos` (after the BOM on the first line).
 std::size_t lineStart(const std::string &text, std::size_t pos);
 // Position of the line break ending the line holding `pos` ('\r' of a CRLF), or text.size().
 std::size_t lineContentEnd(const std::string &text, std::size_t pos);

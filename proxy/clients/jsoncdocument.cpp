@@ -448,8 +448,10 @@ std::size_t endOfLineAfter(const std::string &text, std::size_t pos)
             if (close == std::string::npos || text.find('\n', at) < close)
                 return pos;
             at = close + 2;
-        } else if (text[at] == '\r' || text[at] == '\n') {
+        } else if (text[at] == '\n' || text.compare(at, 2, "\r\n") == 0) {
             return at;
+        } else if (text[at] == '\r') {
+            ++at; // a lone CR is whitespace, not a line break
         } else {
             return pos;
         }
@@ -552,7 +554,7 @@ std::vector<Splice> removeMember(const std::string &text, const ObjectSpan &obje
     const std::size_t afterMember = member.comma != npos ? member.comma + 1 : member.valueEnd;
     const std::size_t lineEnd = endOfLineAfter(text, afterMember);
     const bool ownLines = onlyIndentBefore(text, member.keyBegin) && lineEnd < text.size() &&
-                          (text[lineEnd] == '\r' || text[lineEnd] == '\n') &&
+                          (text[lineEnd] == '\n' || text.compare(lineEnd, 2, "\r\n") == 0) &&
                           containsNewline(text, object.open, object.close);
     if (object.members.size() == 1) {
         // The only member: when nothing but whitespace would remain, the object becomes "{}".
@@ -567,6 +569,22 @@ std::vector<Splice> removeMember(const std::string &text, const ObjectSpan &obje
     }
     if (ownLines) {
         splices.push_back(Splice{lineStart(text, member.keyBegin), nextLineStart(text, lineEnd), ""});
+        return splices;
+    }
+    const MemberSpan *previous = index > 0 ? &object.members[index - 1] : nullptr;
+    const std::size_t afterPrevious = previous ? (previous->comma != npos ? previous->comma + 1 : previous->valueEnd) : 0;
+    if (last && previous && onlyIndentBefore(text, member.keyBegin) &&
+        text.find_first_not_of(" \t\r\n", afterPrevious) == member.keyBegin) {
+        // The last member starts a line but the closing brace follows it there: take the line
+        // break before it (nothing but blanks since the previous member), as an insertion there
+        // added it.
+        std::size_t begin = lineStart(text, member.keyBegin);
+        if (begin > 0 && text[begin - 1] == '\n') {
+            --begin;
+            if (begin > 0 && text[begin - 1] == '\r')
+                --begin;
+        }
+        splices.push_back(Splice{begin, afterMember, ""});
         return splices;
     }
     // On a line shared with other members: the member, its comma and the blanks after it.

@@ -54,7 +54,9 @@ std::string pathKey(const KeyPath &path)
 // to toml++, which parses the text after it.
 class Scanner {
 public:
-    explicit Scanner(const std::string &text) : m_text(text) {}
+    // With `findDuplicates`, a key or table defined twice is an error (toml++ finds those too,
+    // but its message does not name the key).
+    Scanner(const std::string &text, bool findDuplicates) : m_text(text), m_findDuplicates(findDuplicates) {}
 
     Layout scan()
     {
@@ -178,7 +180,7 @@ private:
         section.headerContentEnd = endOfLine();
         if (section.arrayTable) {
             m_arrayTables.push_back(section.path);
-        } else if (!underArrayTable(section.path)) {
+        } else if (m_findDuplicates && !underArrayTable(section.path)) {
             if (!m_tables.insert(pathKey(section.path)).second)
                 duplicate(open, "[" + printablePath(section.path) + "]");
         }
@@ -206,7 +208,7 @@ private:
         statement.inlineTable = scanValue(int(statement.path.size()));
         statement.valueEnd = m_pos;
         statement.contentEnd = endOfLine();
-        if (!underArrayTable(statement.path)) {
+        if (m_findDuplicates && !underArrayTable(statement.path)) {
             if (!m_values.insert(pathKey(statement.path)).second)
                 duplicate(keyBegin, printablePath(statement.key));
         }
@@ -484,6 +486,7 @@ private:
     }
 
     const std::string &m_text;
+    const bool m_findDuplicates;
     std::size_t m_pos = 0;
     Layout m_layout;
     int m_current = -1;
@@ -556,10 +559,10 @@ std::string sanitizedDescription(std::string_view description)
     return out;
 }
 
-Result<Layout> scanLayout(const std::string &text)
+Result<Layout> scanLayout(const std::string &text, bool findDuplicates)
 {
     try {
-        Scanner scanner(text);
+        Scanner scanner(text, findDuplicates);
         return scanner.scan();
     } catch (const SyntaxFailure &failure) {
         if (failure.duplicate)
@@ -948,22 +951,31 @@ Error unwritable(const KeyPath &path, const UnwritableValue &why)
 
 Result<ParsedToml> parse(const std::string &text)
 {
-    auto layout = scanLayout(text);
+    auto layout = scanLayout(text, false);
     if (!layout)
         return layout.error();
-    ParsedToml parsed;
-    parsed.layout = std::move(layout.value());
+    auto value = parseValue(text);
+    if (!value)
+        return value.error();
+    return ParsedToml{std::move(value.value()), std::move(layout.value())};
+}
+
+Result<nlohmann::json> parseValue(const std::string &text)
+{
     const std::size_t bom = bomLength(text);
     try {
         const ::toml::table table = ::toml::parse(std::string_view(text).substr(bom));
-        parsed.value = toJson(table);
+        return toJson(table);
     } catch (const ::toml::parse_error &error) {
+        // A key defined twice gets a message naming it.
+        auto duplicates = scanLayout(text, true);
+        if (!duplicates)
+            return duplicates.error();
         return Error{QStringLiteral("config_syntax"), QStringLiteral("line %1, column %2: %3")
                                                           .arg(error.source().begin.line)
                                                           .arg(error.source().begin.column)
                                                           .arg(QString::fromStdString(sanitizedDescription(error.description())))};
     }
-    return parsed;
 }
 
 Result<std::string> setLeaf(const std::string &text, const ParsedToml &parsed, const KeyPath &path, const json &value)

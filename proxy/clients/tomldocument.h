@@ -64,6 +64,9 @@ struct ParsedToml {
 // Parses `text`: the layout with Keyward's own scanner (which bounds nesting, finds duplicate
 // keys and reports line and column), then the value through toml++. Errors are config_syntax.
 Result<ParsedToml> parse(const std::string &text);
+// Only the value, through toml++, without the layout. Keys nested deeper than
+// edittext::kMaxNesting are not refused here: use it on texts parse() accepted plus bounded edits.
+Result<nlohmann::json> parseValue(const std::string &text);
 
 // The text with the value at `path` replaced or added (see configedit.h); refuses to edit inside
 // arrays of tables. `document` is parse(text).
