@@ -458,6 +458,16 @@ Result<ClientPlan> planMigrate(const ClientDescriptor &client, const ClientLocat
                                   .arg(QString::fromStdString(server)));
             continue;
         }
+        static const QRegularExpression envName(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
+        const bool namesUsable = std::all_of(findings.begin(), findings.end(), [](const SecretFinding *f) {
+            return envName.match(QString::fromStdString(f->name)).hasMatch();
+        });
+        if (onlyEnv && !namesUsable) {
+            plan.notes.append(QStringLiteral("server '%1' keeps a secret under an environment variable name keyward run "
+                                             "cannot set (letters, digits and _ only): left as it is")
+                                  .arg(QString::fromStdString(server)));
+            continue;
+        }
         if (!onlyEnv) {
             plan.notes.append(QStringLiteral("server '%1' has a secret outside \"env\" (in its args, headers or URL): not "
                                              "supported for migration; move it into \"env\" and run migrate again")

@@ -67,8 +67,13 @@ std::optional<Detected> detect(std::string_view name, std::string_view value)
     if (candidate.empty() || !isTokenLike(candidate))
         return std::nullopt;
     for (const std::string &prefix : knownSecretPrefixes()) {
-        // At least 8 characters after the prefix: "sk-" alone or "AKIA" in a word is no key.
-        if (startsWith(candidate, prefix) && candidate.size() >= prefix.size() + 8)
+        if (!startsWith(candidate, prefix))
+            continue;
+        // At least 8 characters after the prefix; after a short one ("sk-", "AKIA", "npm_") at least
+        // 16 with a digit among them, so a name such as "sk-mcp-server-tools" is no key.
+        const std::string_view rest = candidate.substr(prefix.size());
+        const bool hasDigit = std::any_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (rest.size() >= 8 && (prefix.size() >= 5 || (rest.size() >= 16 && hasDigit)))
             return Detected{std::string(candidate), QStringLiteral("known prefix %1").arg(QString::fromStdString(prefix))};
     }
     if (name.empty() || !isSecretName(name) || isReference(candidate))

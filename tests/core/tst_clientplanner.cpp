@@ -338,6 +338,22 @@ private Q_SLOTS:
         QCOMPARE(undo->newBytes, original);
     }
 
+    void migrateLeavesSecretsItCannotMove()
+    {
+        const json document = {{"mcpServers",
+                                {{"dotted", {{"command", "x"}, {"env", {{"API.KEY", "ghp_R8x2Lq9TzVb4Nc7Wm1Ks5Hd3Jf6Gp0Ya2Ue8"}}}}},
+                                 {"remote", {{"url", "https://x.example/mcp"},
+                                             {"headers", {{"Authorization", "Bearer ghp_R8x2Lq9TzVb4Nc7Wm1Ks5Hd3Jf6Gp0Ya2Ue9"}}}}}}}};
+        const QByteArray bytes = QByteArray::fromStdString(document.dump(2));
+        const auto plan = planMigrate(*findClient("cursor"), installedAt("/c"), stateOf(bytes), kBinary);
+        QVERIFY(plan.ok());
+        QVERIFY(plan->secrets.empty());
+        QVERIFY(!plan->changesFile());
+        QCOMPARE(plan->notes.size(), 2);
+        QVERIFY(plan->notes.join(u' ').contains(QStringLiteral("cannot set")));
+        QVERIFY(plan->notes.join(u' ').contains(QStringLiteral("not started by a command")));
+    }
+
     void serversThatAreNotAnObjectAreRefused()
     {
         const auto plan = planConfigure(*findClient("cursor"), installedAt("/x/f"), stateOf("{\"mcpServers\": []}"), kBinary);

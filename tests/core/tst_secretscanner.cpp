@@ -32,6 +32,8 @@ private Q_SLOTS:
         QTest::newRow("env reference") << "TOKEN" << "${env:GITHUB_TOKEN}" << false;
         QTest::newRow("path under a KEY name") << "SSH_KEY_FILE" << "/home/ada/.ssh/id_ed25519_work_laptop" << false;
         QTest::newRow("prefix alone") << "X" << "sk-" << false;
+        QTest::newRow("package name after a short prefix") << "X" << "sk-mcp-server-tools" << false;
+        QTest::newRow("short value after a short prefix") << "X" << "npm_a1b2c3d4" << false;
         QTest::newRow("words with spaces") << "AUTH_MODE" << "use the default login flow" << false;
     }
     void envValueIsFound()
