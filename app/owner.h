@@ -13,6 +13,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -45,12 +46,24 @@ public:
     QByteArray readyLine() const;
     CoreStack &core() { return *m_core; }
 
+    // The tray app's hooks; without them (`keyward serve`) "show" answers that the tray app is not
+    // running and "confirm" answers at once that no confirmation is needed.
+    // Opens or raises the window named by the "show" op; an error (e.g. a window not available)
+    // is sent back as the op's error.
+    using ShowWindow = std::function<Result<void>(const QString &window)>;
+    void setShowWindow(ShowWindow show) { m_showWindow = std::move(show); }
+    // Asks the user to confirm a widening change described by `summary`; `done` is called once
+    // with the answer (false also when the user did not answer in time).
+    using ConfirmChange = std::function<void(const QString &summary, std::function<void(bool confirmed)> done)>;
+    void setConfirmChange(ConfirmChange confirm) { m_confirmChange = std::move(confirm); }
+
 Q_SIGNALS:
     void stopRequested();
 
 private:
     Owner(const KeywardHome &home, std::unique_ptr<daemon::OwnerLock> lock, std::unique_ptr<CoreStack> core);
     Result<nlohmann::json> handleAdmin(const std::string &op, const nlohmann::json &hello);
+    void handleConfirm(const nlohmann::json &hello, daemon::OwnerServer::AnswerCallback answer);
     void checkSocketStillThere();
 
     KeywardHome m_home;
@@ -62,6 +75,8 @@ private:
     std::unique_ptr<transport::HttpTransport> m_http;
     QString m_httpUrl;
     QString m_kind;
+    ShowWindow m_showWindow;
+    ConfirmChange m_confirmChange;
     QTimer m_socketWatch;
 };
 

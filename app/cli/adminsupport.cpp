@@ -7,6 +7,7 @@
 #include "cli/secretinput.h"
 #include "daemon/ownerclient.h"
 #include "daemon/ownerlock.h"
+#include "daemon/ownerprotocol.h"
 #include "secrets/filestore.h"
 #include "secrets/keychainstore.h"
 #include "secrets/passphrase.h"
@@ -152,6 +153,30 @@ void tellOwnerToReload(const KeywardHome &home, const Output &out)
                                    "picks changes to config.json and state.json up on its own within a second")
                         .arg(told.error().message));
     }
+}
+
+std::optional<int> confirmWidening(const KeywardHome &home, const Output &out, const QString &command,
+                                   const QStringList &changes)
+{
+    if (changes.isEmpty() || daemon::OwnerLock::ownerPid(home) == 0)
+        return std::nullopt;
+    const QString summary = QStringLiteral("`keyward %1` widens access: %2").arg(command, changes.join(QStringLiteral("; ")));
+    out.message(QStringLiteral("keyward: this change widens access; waiting up to 60 s for you to confirm it in the "
+                               "Keyward tray app..."));
+    const auto answer = daemon::askOwner(home, "confirm", kConfirmWaitMs, nlohmann::json{{"summary", summary.toStdString()}});
+    if (!answer) {
+        if (answer.error().code == QLatin1String(daemon::owner_errors::kNotRunning)
+            && daemon::OwnerLock::ownerPid(home) == 0)
+            return std::nullopt; // the owner went away meanwhile: no one to ask, as when none runs
+        return out.error(QStringLiteral("not_confirmed"),
+                         QStringLiteral("not confirmed: the Keyward tray app could not be asked (%1); nothing was changed")
+                             .arg(answer.error().message));
+    }
+    if (answer->value("confirmed", false))
+        return std::nullopt;
+    return out.error(QStringLiteral("not_confirmed"),
+                     QStringLiteral("not confirmed: the change was denied in the Keyward tray app, or not confirmed "
+                                    "within 60 s; nothing was changed"));
 }
 
 std::optional<int> recordAdminChange(const KeywardHome &home, const Output &out, const QString &command,

@@ -51,6 +51,20 @@ void applyRetentionIfDue(const KeywardHome &home, const Config &config, const Ou
 // "Processes"). A failure is a warning on stderr: the owner's file watchers follow anyway.
 void tellOwnerToReload(const KeywardHome &home, const Output &out);
 
+// How long a command waits for the user to confirm a widening change in the tray (the tray's
+// dialog gives up after 60 s; the margin covers the socket).
+inline constexpr int kConfirmWaitMs = 70000;
+
+// Asks the tray app to confirm a change that widens access before the command writes it (DESIGN.md
+// "Processes", "Threat model"). `changes` come from policy::wideningChanges(); `command` is the
+// command as typed ("policy set"). Nothing is asked when `changes` is empty, when no owner runs,
+// or when the owner is `keyward serve` (no one to ask). Otherwise it says on stderr that it waits,
+// and blocks until the user has answered. Returns nullopt to go on, or the exit code to stop with
+// (ExitFailure, error "not_confirmed") when the user denied it, did not answer in time, or the tray
+// could not be asked. Call it holding the home's lock, before writing anything.
+std::optional<int> confirmWidening(const KeywardHome &home, const Output &out, const QString &command,
+                                   const QStringList &changes);
+
 // The home's lock and the config read under it, for one read-modify-write of config.json.
 struct LockedConfig {
     std::unique_ptr<HomeLock> lock;
