@@ -154,7 +154,7 @@ private Q_SLOTS:
         QVERIFY(detail.contains(QStringLiteral("stripe")));
         QVERIFY(detail.contains(QStringLiteral("denied")));
         QVERIFY(detail.contains(QStringLiteral("claude-code")));
-        QVERIFY(detail.contains(QStringLiteral("seq:           2")));
+        QVERIFY(detail.contains(QRegularExpression(QStringLiteral("^seq:\\s+2$"), QRegularExpression::MultilineOption)));
         // The JSON request body indented, the text response body as stored.
         QVERIFY2(detail.contains(QStringLiteral("\"q\": \"[REDACTED:github]\"")), qPrintable(detail));
         QVERIFY(detail.contains(QStringLiteral("plain text answer")));
