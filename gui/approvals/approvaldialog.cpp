@@ -52,7 +52,7 @@ ApprovalDialog::ApprovalDialog(ApprovalPresenter &presenter, int id, QWidget *pa
         form->addRow(tr("Client:"), valueLabel(request.client, tr("Client"), this));
         form->addRow(tr("Service:"), valueLabel(request.service, tr("Service"), this));
         form->addRow(tr("Call:"), valueLabel(request.method + u' ' + request.path, tr("Method and path"), this));
-        form->addRow(tr("Rule:"), valueLabel(request.rule, tr("Rule"), this));
+        form->addRow(tr("Rule:"), valueLabel(QStringLiteral("ask ") + request.rule, tr("Rule"), this));
         form->addRow(tr("Reason given:"), valueLabel(request.reason, tr("Reason given by the agent"), this));
         layout->addLayout(form);
         m_approve = buttons->addButton(tr("&Approve once"), QDialogButtonBox::AcceptRole);

@@ -2,7 +2,12 @@
 // command outside the tray waits for the user's confirmation (DESIGN.md "Threat model"); and
 // alwaysAllowing(), the policy an "Always" approval leaves behind.
 
+#include "support/temphome.h"
+
+#include "audit/auditlog.h"
+#include "config/configjson.h"
 #include "policy/alwaysallow.h"
+#include "policy/effectivepolicy.h"
 #include "policy/rulematcher.h"
 #include "policy/widening.h"
 
@@ -215,6 +220,70 @@ private Q_SLOTS:
         QVERIFY2(changed.error().message.contains(QStringLiteral("POST /repos/**")), qPrintable(changed.error().message));
     }
 
+    void persistAlwaysAllowWritesTheRuleWhereTheAskCameFrom_data()
+    {
+        QTest::addColumn<QString>("agent");
+        QTest::addColumn<bool>("throughOverride");
+        QTest::newRow("service policy") << QStringLiteral("ci") << false;
+        QTest::newRow("agent override") << QStringLiteral("bot") << true;
+    }
+
+    void persistAlwaysAllowWritesTheRuleWhereTheAskCameFrom()
+    {
+        QFETCH(QString, agent);
+        QFETCH(bool, throughOverride);
+        keyward::test::TempHome temp;
+        const keyward::KeywardHome home = keyward::KeywardHome::atDirectory(temp.path());
+        Config config;
+        ServiceConfig service;
+        service.baseUrl = QStringLiteral("https://api.example.com");
+        service.policy.rules = {rule(RuleAction::Allow, "GET", "/**"), rule(RuleAction::Ask, "POST", "/send")};
+        service.agentPoliciesJson[QStringLiteral("bot")] = QStringLiteral(
+            "{\"rules\":[{\"action\":\"ask\",\"method\":\"POST\",\"path\":\"/send\"}]}");
+        config.services[QStringLiteral("mail")] = service;
+        QVERIFY(keyward::saveConfigFile(home.configFile(), config));
+
+        const policy::ApprovalRequest request{agent, QStringLiteral("client"), QStringLiteral("mail"), QStringLiteral("POST"),
+                                              QStringLiteral("/send"), QStringLiteral("POST /send"), QString()};
+        const auto done = policy::persistAlwaysAllow(home, request, QStringLiteral("tray"));
+        QVERIFY2(done, done ? "" : qPrintable(done.error().message));
+        QCOMPARE(*done, QStringLiteral("added allow POST /send"));
+
+        const auto saved = keyward::loadConfigFile(home.configFile());
+        QVERIFY(saved);
+        const ServiceConfig &after = saved->services.at(QStringLiteral("mail"));
+        const Policy forAgent = policy::effectivePolicy(after, agent);
+        QCOMPARE(policy::decide(forAgent, QStringLiteral("POST"), QStringLiteral("/send")).action, RuleAction::Allow);
+        // Only the policy the ask came from changed.
+        const QString other = throughOverride ? QStringLiteral("ci") : QStringLiteral("bot");
+        QCOMPARE(policy::decide(policy::effectivePolicy(after, other), QStringLiteral("POST"), QStringLiteral("/send")).action,
+                 RuleAction::Ask);
+
+        keyward::AuditLog audit(home.auditDatabase());
+        const auto rows = audit.query({});
+        QVERIFY(rows);
+        QCOMPARE(rows->size(), 1);
+        const keyward::AuditRow &change = rows->first();
+        QCOMPARE(change.decision, QStringLiteral("change"));
+        QCOMPARE(change.agent, QStringLiteral("tray"));
+        QCOMPARE(change.method, QStringLiteral("policy set"));
+        QCOMPARE(change.path, throughOverride ? QStringLiteral("mail/bot") : QStringLiteral("mail"));
+        QCOMPARE(change.service, QStringLiteral("mail"));
+        QCOMPARE(change.reason, std::optional<QString>(QStringLiteral("added allow POST /send")));
+    }
+
+    void persistAlwaysAllowOfAServiceThatIsGoneFails()
+    {
+        keyward::test::TempHome temp;
+        const keyward::KeywardHome home = keyward::KeywardHome::atDirectory(temp.path());
+        QVERIFY(keyward::saveConfigFile(home.configFile(), Config{}));
+        const policy::ApprovalRequest request{QStringLiteral("a"), QStringLiteral("c"), QStringLiteral("gone"),
+                                              QStringLiteral("POST"), QStringLiteral("/x"), QStringLiteral("POST /x"), QString()};
+        const auto done = policy::persistAlwaysAllow(home, request, QStringLiteral("tray"));
+        QVERIFY(!done);
+        QCOMPARE(done.error().code, QStringLiteral("not_found"));
+    }
+
     void alwaysOnAPathWithAStarIsRefused()
     {
         Policy p;
@@ -225,5 +294,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_APPLESS_MAIN(TestWidening)
+QTEST_GUILESS_MAIN(TestWidening)
 #include "tst_widening.moc"

@@ -249,6 +249,15 @@ private Q_SLOTS:
         QVERIFY(resume.waitForFinished(20000));
         QVERIFY2(resume.exitCode() == 0, resume.readAllStandardError().constData());
 
+        // So is enabling a disabled service (disabling is not).
+        QCOMPARE(runKeyward(home, {QStringLiteral("service"), QStringLiteral("disable"), QStringLiteral("api")}).exitCode, 0);
+        QProcess enable;
+        enable.setProcessEnvironment(keyward::test::environmentFor(home));
+        enable.start(QStringLiteral(KEYWARD_BINARY), {QStringLiteral("service"), QStringLiteral("enable"), QStringLiteral("api")});
+        QVERIFY(pressInWindow(kConfirmTitle, QStringLiteral("alt+c")));
+        QVERIFY(enable.waitForFinished(20000));
+        QVERIFY2(enable.exitCode() == 0, enable.readAllStandardError().constData());
+
         stopOwner(tray);
         // Without the tray (a headless owner), nothing is asked.
         QProcess serve;
