@@ -39,6 +39,8 @@ using cli::ExitFailure;
 using cli::ExitOk;
 
 constexpr int kTakeOverMs = 10000;
+// How long "Always" waits for the home's lock (the event loop waits with it).
+constexpr int kAlwaysLockMs = 2000;
 const QString kTrayKind = QStringLiteral("tray");
 // The code takeOverHome() gives when a tray app already owns the home (then this one shows its
 // services window and exits 0).
@@ -46,7 +48,7 @@ constexpr const char *kTrayRunning = "tray_running";
 // The windows `keyward --show` names (DESIGN.md "CLI"); the tray registers those that exist.
 const QStringList kWindowNames = {QStringLiteral("services"), QStringLiteral("audit"), QStringLiteral("alerts"),
                                   QStringLiteral("clients"), QStringLiteral("settings")};
-// What an agent's approval changes are recorded as (the `agent` of the change row).
+// The `agent` of the change rows the tray records ("Always" on an approval).
 const QString kTrayActor = QStringLiteral("tray");
 
 const auto &log()
@@ -74,7 +76,8 @@ Result<std::unique_ptr<Owner>> takeOverHome(const KeywardHome &home)
         } else if (pid != asked || askAgain.hasExpired()) {
             const auto status = daemon::askOwner(home, "status");
             if (status && status->value("kind", std::string()) == kTrayKind.toStdString())
-                return Error{QString::fromLatin1(kTrayRunning), QString::number(pid)};
+                return Error{QString::fromLatin1(kTrayRunning),
+                             QStringLiteral("the Keyward tray app (pid %1) already runs for this home").arg(pid)};
             log()->info("asking the background owner (pid {}) to hand over", pid);
             (void)daemon::askOwner(home, "stop"); // it may already be going: the lock says when it is gone
             asked = pid;
@@ -169,14 +172,10 @@ int runTray(const QStringList &args)
     auto owner = takeOverHome(home);
     if (!owner && owner.error().code == QLatin1String(kTrayRunning)) {
         // Single instance: the running tray app shows its services window instead.
-        const QString pid = owner.error().message;
         const auto shown = daemon::askOwner(home, "show", 3000, nlohmann::json{{"window", "services"}});
-        out.message(shown ? QStringLiteral("keyward: the Keyward tray app (pid %1) already runs for this home; its "
-                                           "services window is shown")
-                                .arg(pid)
-                          : QStringLiteral("keyward: the Keyward tray app (pid %1) already runs for this home; use its "
-                                           "tray icon (%2)")
-                                .arg(pid, shown.error().message));
+        out.message(QStringLiteral("keyward: %1; ").arg(owner.error().message)
+                    + (shown ? QStringLiteral("its services window is shown")
+                             : QStringLiteral("use its tray icon (%1)").arg(shown.error().message)));
         return ExitOk;
     }
     if (!owner)
@@ -224,7 +223,7 @@ int runTray(const QStringList &args)
     approvals->setAlwaysAllow(
         [&core](const policy::ApprovalRequest &request) { return canAlwaysAllow(core.config().config(), request); },
         [&core, home](const policy::ApprovalRequest &request) {
-            auto persisted = policy::persistAlwaysAllow(home, request, kTrayActor);
+            auto persisted = policy::persistAlwaysAllow(home, request, kTrayActor, kAlwaysLockMs);
             core.config().reload(); // in force at once, also when only the audit failed
             return persisted;
         });

@@ -174,8 +174,13 @@ int run(const QStringList &args, bool resume)
                 after.resumeEverything();
             else
                 after.resume(request.target);
+            const KillSwitches before = current->kill;
+            const auto unchanged = [&home, &before] {
+                const auto now = readStateFile(home.stateFile());
+                return now && now->kill == before;
+            };
             if (const auto stop = confirmWidening(home, out, resume ? QStringLiteral("resume") : QStringLiteral("kill"),
-                                                  policy::wideningChanges(current->kill, after)))
+                                                  policy::wideningChanges(before, after), lock.value(), unchanged))
                 return *stop;
         }
     }

@@ -505,7 +505,12 @@ int runSet(const QStringList &args)
                 overrides[field.toStdString()] = values[field.toStdString()];
             service.agentPoliciesJson[agent] = QString::fromStdString(overrides.dump());
         }
-        if (const auto stop = confirmWidening(home, out, QStringLiteral("policy set"), policy::wideningChanges(before, config)))
+        const auto unchanged = [&home, &before] {
+            const auto now = loadConfigFile(home.configFile());
+            return now && *now == before;
+        };
+        if (const auto stop = confirmWidening(home, out, QStringLiteral("policy set"), policy::wideningChanges(before, config),
+                                              lock.value(), unchanged))
             return *stop;
         if (auto saved = saveConfigFile(home.configFile(), config); !saved)
             return out.error(saved.error().code, saved.error().message);

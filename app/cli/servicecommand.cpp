@@ -718,8 +718,12 @@ int runSetEnabled(const QStringList &args, bool enabled)
     if (found->second.enabled != enabled) {
         const Config before = config;
         found->second.enabled = enabled;
+        const auto unchanged = [&ctx, &before] {
+            const auto now = loadConfigFile(ctx.home.configFile());
+            return now && *now == before;
+        };
         if (const auto stop = confirmWidening(ctx.home, ctx.out, QStringLiteral("service enable"),
-                                              policy::wideningChanges(before, config)))
+                                              policy::wideningChanges(before, config), locked.value().lock, unchanged))
             return *stop;
         if (auto saved = saveConfigFile(ctx.home.configFile(), config); !saved)
             return ctx.out.error(saved.error().code, saved.error().message);

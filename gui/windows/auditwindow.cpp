@@ -105,6 +105,8 @@ AuditWindow::AuditWindow(const QString &databasePath, QWidget *parent) : QWidget
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setTabKeyNavigation(false); // Tab leaves the table; arrows move within it
+    m_table->setColumnWidth(AuditModel::Time, m_table->fontMetrics().horizontalAdvance(QStringLiteral("2026-11-26 12:00:00.000")) + 24);
+    m_table->setColumnWidth(AuditModel::Path, 240);
     m_detail = new QPlainTextEdit(splitter);
     m_detail->setObjectName(QStringLiteral("detail"));
     m_detail->setAccessibleName(tr("Selected row"));

@@ -49,9 +49,10 @@ bool asksThroughAgentOverride(const ServiceConfig &service, const QString &agent
     return overriddenFields(service, agent).contains(QLatin1String("rules"));
 }
 
-Result<QString> persistAlwaysAllow(const KeywardHome &home, const ApprovalRequest &request, const QString &actor)
+Result<QString> persistAlwaysAllow(const KeywardHome &home, const ApprovalRequest &request, const QString &actor,
+                                   int lockTimeoutMs)
 {
-    auto lock = HomeLock::acquire(home);
+    auto lock = HomeLock::acquire(home, lockTimeoutMs);
     if (!lock)
         return lock.error();
     auto loaded = loadConfigFile(home.configFile());

@@ -22,12 +22,13 @@ Result<Policy> alwaysAllowing(const Policy &policy, const QString &method, const
 bool asksThroughAgentOverride(const ServiceConfig &service, const QString &agent);
 
 // Makes "Always" for `request` permanent in the home's config.json: under the home's lock
-// (run/lock) it loads the config, applies alwaysAllowing() to the service's policy or, when the
+// (run/lock, waiting at most `lockTimeoutMs`) it loads the config, applies alwaysAllowing() to the service's policy or, when the
 // ask came from the agent's override, to that override's rules, saves the file and records one
 // `change` row (method "policy set", path NAME or NAME/AGENT, agent `actor`). Returns the summary
 // recorded ("added allow POST /v1/x"). Errors: the lock's, the config's, not_found when the
 // service is gone, alwaysAllowing()'s, and the audit's (then the change is saved but not audited,
 // and the message says so).
-Result<QString> persistAlwaysAllow(const KeywardHome &home, const ApprovalRequest &request, const QString &actor);
+Result<QString> persistAlwaysAllow(const KeywardHome &home, const ApprovalRequest &request, const QString &actor,
+                                   int lockTimeoutMs = 5000);
 
 } // namespace keyward::policy

@@ -215,6 +215,24 @@ private Q_SLOTS:
                                                 QStringLiteral("--deny"), QStringLiteral("GET /admin/**")});
         QVERIFY2(narrowed.exitCode == 0, narrowed.err.constData());
 
+        // While a command waits for the user, the home is not locked: the kill switch and other
+        // commands work; a change made meanwhile makes the waiting one stop without writing.
+        QProcess stale;
+        stale.setProcessEnvironment(keyward::test::environmentFor(home));
+        stale.start(QStringLiteral(KEYWARD_BINARY), {QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("api"),
+                                                     QStringLiteral("--allow"), QStringLiteral("POST /items")});
+        QVERIFY(!findWindow(kConfirmTitle).isEmpty());
+        const auto killed = runKeyward(home, {QStringLiteral("kill"), QStringLiteral("--agent"), QStringLiteral("rogue")});
+        QVERIFY2(killed.exitCode == 0, killed.err.constData());
+        const auto meanwhile = runKeyward(home, {QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("api"),
+                                                 QStringLiteral("--deny"), QStringLiteral("GET /other/**")});
+        QVERIFY2(meanwhile.exitCode == 0, meanwhile.err.constData());
+        QVERIFY(pressInWindow(kConfirmTitle, QStringLiteral("alt+c")));
+        QVERIFY(stale.waitForFinished(20000));
+        QCOMPARE(stale.exitCode(), 1);
+        QVERIFY(stale.readAllStandardError().contains("changed while"));
+        QVERIFY(!policyOf(home).contains("allow POST /items"));
+
         // Confirmed in the dialog: applied.
         QProcess widen;
         widen.setProcessEnvironment(keyward::test::environmentFor(home));
