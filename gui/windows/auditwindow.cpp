@@ -336,12 +336,24 @@ Result<VerifyReport> AuditWindow::verifyChain()
 
 void AuditWindow::setLiveTail(bool on)
 {
-    if (on) {
+    if (on && isVisible()) {
         m_model->refreshNewRows();
         m_tailTimer.start();
     } else {
         m_tailTimer.stop();
     }
+}
+
+void AuditWindow::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    setLiveTail(m_liveTail->isChecked());
+}
+
+void AuditWindow::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    m_tailTimer.stop(); // a closed window (kept by the registry) reads nothing
 }
 
 void AuditWindow::setStatus(const QString &text) { m_statusLine->setText(text); }

@@ -26,7 +26,7 @@ namespace keyward::gui {
 // filter in force stays. The table pages in rows as it scrolls (the model's fetchMore). The
 // detail pane shows the selected row with every column and its redacted request and response
 // bodies (pretty-printed when they are JSON). "Live tail" asks the model for new rows every
-// second. Export writes every matching row as CSV or JSON Lines to a file only the user can read
+// second while the window is shown. Export writes every matching row as CSV or JSON Lines to a file only the user can read
 // (0600); Verify checks the hash chain and shows the result in the window.
 class AuditWindow : public QWidget {
     Q_OBJECT
@@ -67,6 +67,10 @@ public:
     // The text of the detail pane, and of the status line under the table.
     QString detailPaneText() const;
     QString statusText() const;
+
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     void buildFilterBar(QGridLayout *grid);

@@ -245,14 +245,25 @@ private Q_SLOTS:
         QVERIFY(audit.append(row(QStringLiteral("a"), QStringLiteral("s"), QStringLiteral("allowed"), 200, QStringLiteral("/1"))));
         AuditWindow window(path);
         QCOMPARE(window.model().rowCount(), 1);
+        window.show();
         QVERIFY(audit.append(row(QStringLiteral("a"), QStringLiteral("s"), QStringLiteral("allowed"), 200, QStringLiteral("/2"))));
         QTRY_COMPARE_WITH_TIMEOUT(window.model().rowCount(), 2, 5000);
         QCOMPARE(window.model().rowAt(0).path, QStringLiteral("/2"));
+
+        // Off, or the window closed: nothing is read.
         auto *tail = window.findChild<QCheckBox *>(QStringLiteral("liveTail"));
         tail->setChecked(false);
         QVERIFY(audit.append(row(QStringLiteral("a"), QStringLiteral("s"), QStringLiteral("allowed"), 200, QStringLiteral("/3"))));
         QTest::qWait(AuditWindow::kLiveTailMs * 2);
         QCOMPARE(window.model().rowCount(), 2);
+        tail->setChecked(true);
+        QCOMPARE(window.model().rowCount(), 3); // at once when turned on
+        window.hide();
+        QVERIFY(audit.append(row(QStringLiteral("a"), QStringLiteral("s"), QStringLiteral("allowed"), 200, QStringLiteral("/4"))));
+        QTest::qWait(AuditWindow::kLiveTailMs * 2);
+        QCOMPARE(window.model().rowCount(), 3);
+        window.show(); // and again when shown
+        QCOMPARE(window.model().rowCount(), 4);
     }
 
     void everyControlHasAnAccessibleNameAndTakesFocus()
