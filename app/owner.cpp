@@ -47,10 +47,10 @@ Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Optio
     Owner *self = owner.get();
     owner->m_server = std::make_unique<daemon::OwnerServer>(
         *owner->m_tools, [self](const std::string &op, const nlohmann::json &hello) { return self->handleAdmin(op, hello); });
-    owner->m_server->setDeferredAdminOp("confirm", [self](const nlohmann::json &hello,
-                                                          daemon::OwnerServer::AnswerCallback answer) {
-        self->handleConfirm(hello, std::move(answer));
-    });
+    owner->m_server->setDeferredAdminOp(
+        "confirm", [self](const nlohmann::json &hello, daemon::OwnerServer::AnswerCallback answer, QObject *asker) {
+            self->handleConfirm(hello, std::move(answer), asker);
+        });
     if (auto listening = owner->m_server->listen(daemon::ownerSocketPath(home)); !listening)
         return listening.error();
 
@@ -145,7 +145,7 @@ Result<nlohmann::json> Owner::handleAdmin(const std::string &op, const nlohmann:
                  QStringLiteral("unknown admin op '%1' (expected status, reload, unlock, show, confirm or stop)").arg(QString::fromStdString(op))};
 }
 
-void Owner::handleConfirm(const nlohmann::json &hello, daemon::OwnerServer::AnswerCallback answer)
+void Owner::handleConfirm(const nlohmann::json &hello, daemon::OwnerServer::AnswerCallback answer, QObject *asker)
 {
     static constexpr qsizetype kMaxSummary = 4000;
     const auto summary = hello.find("summary");
@@ -161,10 +161,13 @@ void Owner::handleConfirm(const nlohmann::json &hello, daemon::OwnerServer::Answ
     if (text.size() > kMaxSummary)
         text = text.left(kMaxSummary) + QStringLiteral("…");
     log()->info("asking the user to confirm a change that widens access");
-    m_confirmChange(text, [answer](bool confirmed) {
-        log()->info("the widening change was {}", confirmed ? "confirmed" : "not confirmed");
-        answer(nlohmann::json{{"confirmed", confirmed}, {"asked", true}});
-    });
+    m_confirmChange(
+        text,
+        [answer](bool confirmed) {
+            log()->info("the widening change was {}", confirmed ? "confirmed" : "not confirmed");
+            answer(nlohmann::json{{"confirmed", confirmed}, {"asked", true}});
+        },
+        asker);
 }
 
 void Owner::checkSocketStillThere()

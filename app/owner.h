@@ -53,8 +53,10 @@ public:
     using ShowWindow = std::function<Result<void>(const QString &window)>;
     void setShowWindow(ShowWindow show) { m_showWindow = std::move(show); }
     // Asks the user to confirm a widening change described by `summary`; `done` is called once
-    // with the answer (false also when the user did not answer in time).
-    using ConfirmChange = std::function<void(const QString &summary, std::function<void(bool confirmed)> done)>;
+    // with the answer (false also when the user did not answer in time). `asker` is destroyed when
+    // the command that asks has gone (or was answered): the question can be withdrawn then.
+    using ConfirmChange =
+        std::function<void(const QString &summary, std::function<void(bool confirmed)> done, QObject *asker)>;
     void setConfirmChange(ConfirmChange confirm) { m_confirmChange = std::move(confirm); }
 
 Q_SIGNALS:
@@ -63,7 +65,7 @@ Q_SIGNALS:
 private:
     Owner(const KeywardHome &home, std::unique_ptr<daemon::OwnerLock> lock, std::unique_ptr<CoreStack> core);
     Result<nlohmann::json> handleAdmin(const std::string &op, const nlohmann::json &hello);
-    void handleConfirm(const nlohmann::json &hello, daemon::OwnerServer::AnswerCallback answer);
+    void handleConfirm(const nlohmann::json &hello, daemon::OwnerServer::AnswerCallback answer, QObject *asker);
     void checkSocketStillThere();
 
     KeywardHome m_home;

@@ -231,8 +231,10 @@ int runTray(const QStringList &args)
     auto dialogs = std::make_unique<gui::ApprovalDialogs>(*approvals);
     core.executor().setApprovalProvider(approvals.get());
     gui::ApprovalPresenter *asking = approvals.get();
-    running->setConfirmChange([asking](const QString &summary, std::function<void(bool)> done) {
-        asking->requestConfirmation(summary, std::move(done));
+    running->setConfirmChange([asking](const QString &summary, std::function<void(bool)> done, QObject *asker) {
+        const int id = asking->requestConfirmation(summary, std::move(done));
+        // The command went away (Ctrl+C): its dialog goes too.
+        QObject::connect(asker, &QObject::destroyed, asking, [asking, id] { asking->withdraw(id); });
     });
 
     StopSignals stopSignals;

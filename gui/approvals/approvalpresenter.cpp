@@ -44,16 +44,24 @@ void ApprovalPresenter::requestApproval(const policy::ApprovalRequest &request, 
     add(std::move(entry));
 }
 
-void ApprovalPresenter::requestConfirmation(const QString &summary, std::function<void(bool)> done)
+int ApprovalPresenter::requestConfirmation(const QString &summary, std::function<void(bool)> done)
 {
     Entry entry;
     entry.decision.kind = PendingDecision::Kind::Confirmation;
     entry.decision.summary = summary;
     entry.confirm = std::move(done);
-    add(std::move(entry));
+    return add(std::move(entry));
 }
 
-void ApprovalPresenter::add(Entry entry)
+bool ApprovalPresenter::withdraw(int id)
+{
+    if (!find(id))
+        return false;
+    finish(id, policy::ApprovalDecision::Deny);
+    return true;
+}
+
+int ApprovalPresenter::add(Entry entry)
 {
     entry.decision.id = m_nextId++;
     entry.decision.deadlineMs = m_clock() + kTimeoutMs;
@@ -62,6 +70,7 @@ void ApprovalPresenter::add(Entry entry)
     if (!m_timer.isActive())
         m_timer.start();
     Q_EMIT added(id);
+    return id;
 }
 
 QList<PendingDecision> ApprovalPresenter::pending() const

@@ -55,7 +55,10 @@ public:
 
     void requestApproval(const policy::ApprovalRequest &request, DecisionCallback decide) override;
     // Asks the user to confirm the change `summary`; `done(true)` only when the user confirmed.
-    void requestConfirmation(const QString &summary, std::function<void(bool confirmed)> done);
+    // Returns the decision's id.
+    int requestConfirmation(const QString &summary, std::function<void(bool confirmed)> done);
+    // Ends `id` as denied when it still waits (its asker has gone); false when it does not.
+    bool withdraw(int id);
 
     // The decisions waiting, oldest first.
     QList<PendingDecision> pending() const;
@@ -88,7 +91,7 @@ private:
         DecisionCallback approve;
         std::function<void(bool)> confirm;
     };
-    void add(Entry entry);
+    int add(Entry entry);
     void finish(int id, policy::ApprovalDecision decision);
 
     Clock m_clock;

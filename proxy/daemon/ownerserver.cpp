@@ -91,10 +91,13 @@ private:
             const std::string op = hello->value("op", std::string());
             if (const auto deferred = m_server.m_deferred.find(op); deferred != m_server.m_deferred.end()) {
                 QPointer<Connection> self(this);
-                deferred->second(*hello, [self](Result<nlohmann::json> answer) {
-                    if (self && !self->m_closing)
-                        self->answerAdmin(answer);
-                });
+                deferred->second(
+                    *hello,
+                    [self](Result<nlohmann::json> answer) {
+                        if (self && !self->m_closing)
+                            self->answerAdmin(answer);
+                    },
+                    this);
                 return;
             }
             answerAdmin(m_server.m_admin(op, *hello));

@@ -28,9 +28,12 @@ public:
 
     // Answers one admin op later, e.g. once the user has decided in a dialog: `answer` sends the
     // fields (ok:true) or the error (ok:false) and closes the connection. It must be called at most
-    // once, from the event loop; it does nothing once the client has gone.
+    // once, from the event loop; it does nothing once the client has gone. `connection` lives as
+    // long as the client's connection: its destroyed() signal says the question is moot (the
+    // client went away, or was answered).
     using AnswerCallback = std::function<void(Result<nlohmann::json>)>;
-    using DeferredAdminHandler = std::function<void(const nlohmann::json &hello, AnswerCallback answer)>;
+    using DeferredAdminHandler =
+        std::function<void(const nlohmann::json &hello, AnswerCallback answer, QObject *connection)>;
 
     OwnerServer(mcp::ToolProvider &tools, AdminHandler admin, QObject *parent = nullptr);
     ~OwnerServer() override;

@@ -233,6 +233,21 @@ private Q_SLOTS:
         QVERIFY(stale.readAllStandardError().contains("changed while"));
         QVERIFY(!policyOf(home).contains("allow POST /items"));
 
+        // A command stopped while it waits takes its dialog with it.
+        QProcess interrupted;
+        interrupted.setProcessEnvironment(keyward::test::environmentFor(home));
+        interrupted.start(QStringLiteral(KEYWARD_BINARY), {QStringLiteral("policy"), QStringLiteral("set"),
+                                                           QStringLiteral("api"), QStringLiteral("--allow"),
+                                                           QStringLiteral("POST /items")});
+        QVERIFY(!findWindow(kConfirmTitle).isEmpty());
+        interrupted.kill();
+        QVERIFY(interrupted.waitForFinished(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(runTool(xdotool(), {QStringLiteral("search"), QStringLiteral("--onlyvisible"),
+                                                     QStringLiteral("--name"), kConfirmTitle})
+                                     .trimmed()
+                                     .isEmpty(),
+                                 5000);
+
         // Confirmed in the dialog: applied.
         QProcess widen;
         widen.setProcessEnvironment(keyward::test::environmentFor(home));

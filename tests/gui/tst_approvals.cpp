@@ -212,6 +212,21 @@ private Q_SLOTS:
         QCOMPARE(answers, (QList<bool>{true, false, false}));
     }
 
+    void aWithdrawnConfirmationEndsUnconfirmed()
+    {
+        FakeClock clock;
+        ApprovalPresenter presenter(clock.clock());
+        ApprovalDialogs dialogs(presenter);
+        std::optional<bool> confirmed;
+        const int id = presenter.requestConfirmation(QStringLiteral("x"), [&confirmed](bool c) { confirmed = c; });
+        QPointer<ApprovalDialog> dialog = dialogs.dialog(id);
+        QVERIFY(dialog);
+        QVERIFY(presenter.withdraw(id));
+        QCOMPARE(confirmed, std::optional<bool>(false));
+        QTRY_VERIFY(!dialog);
+        QVERIFY(!presenter.withdraw(id));
+    }
+
     void destroyingThePresenterDeniesWhatWaits()
     {
         Answer answer;
