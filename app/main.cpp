@@ -62,6 +62,7 @@ void printHelp()
         text += QStringLiteral("  %1  %2\n").arg(name, -8).arg(QString::fromUtf8(command.synopsis));
     // installers/run.sh looks for this line to start the tray where a display exists.
     text += QStringLiteral("  (no command)  the tray app: the owner of this home, with the kill switch in the tray\n");
+    text += QStringLiteral("  --show services|audit|alerts|clients|settings  open that window in the running tray app\n");
     text += QStringLiteral("\nEvery command takes --help and --json. Exit codes: 0 ok, 1 failure, 2 usage error.\n");
     const QByteArray bytes = text.toUtf8();
     std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
@@ -80,6 +81,8 @@ int dispatch(const QStringList &args)
         std::printf("keyward %s\n", keyward::kVersion);
         return ExitOk;
     }
+    if (first == QLatin1String("--show") || first.startsWith(QLatin1String("--show=")))
+        return keyward::app::runShowWindow(args.mid(1));
     const auto found = subcommands().find(first);
     if (found == subcommands().end()) {
         const bool json = args.contains(QStringLiteral("--json"));

@@ -47,6 +47,10 @@ Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Optio
     Owner *self = owner.get();
     owner->m_server = std::make_unique<daemon::OwnerServer>(
         *owner->m_tools, [self](const std::string &op, const nlohmann::json &hello) { return self->handleAdmin(op, hello); });
+    owner->m_server->setDeferredAdminOp(
+        "confirm", [self](const nlohmann::json &hello, daemon::OwnerServer::AnswerCallback answer, QObject *asker) {
+            self->handleConfirm(hello, std::move(answer), asker);
+        });
     if (auto listening = owner->m_server->listen(daemon::ownerSocketPath(home)); !listening)
         return listening.error();
 
@@ -160,13 +164,52 @@ Result<nlohmann::json> Owner::handleAdmin(const std::string &op, const nlohmann:
         log()->info("the encrypted file store was unlocked over the owner socket");
         return nlohmann::json::object();
     }
+    if (op == "show") {
+        const auto window = hello.find("window");
+        if (window == hello.end() || !window->is_string())
+            return Error{QString::fromLatin1(daemon::owner_errors::kBadHello), QStringLiteral("show needs a window name")};
+        if (!m_showWindow) {
+            return Error{QStringLiteral("tray_not_running"),
+                         QStringLiteral("the Keyward tray app is not running: this home's owner is `keyward %1`; start "
+                                        "the tray app with `keyward` (it takes over) and try again")
+                             .arg(m_kind)};
+        }
+        if (const auto shown = m_showWindow(QString::fromStdString(window->get<std::string>())); !shown)
+            return shown.error();
+        return nlohmann::json::object();
+    }
     if (op == "stop") {
         log()->info("stopping on request over the owner socket");
         QTimer::singleShot(0, this, &Owner::stopRequested);
         return nlohmann::json::object();
     }
     return Error{QString::fromLatin1(daemon::owner_errors::kBadHello),
-                 QStringLiteral("unknown admin op '%1' (expected status, reload, unlock or stop)").arg(QString::fromStdString(op))};
+                 QStringLiteral("unknown admin op '%1' (expected status, reload, unlock, show, confirm or stop)").arg(QString::fromStdString(op))};
+}
+
+void Owner::handleConfirm(const nlohmann::json &hello, daemon::OwnerServer::AnswerCallback answer, QObject *asker)
+{
+    static constexpr qsizetype kMaxSummary = 4000;
+    const auto summary = hello.find("summary");
+    if (summary == hello.end() || !summary->is_string() || summary->get<std::string>().empty()) {
+        answer(Error{QString::fromLatin1(daemon::owner_errors::kBadHello), QStringLiteral("confirm needs a summary")});
+        return;
+    }
+    if (!m_confirmChange) {
+        answer(nlohmann::json{{"confirmed", true}, {"asked", false}});
+        return;
+    }
+    QString text = QString::fromStdString(summary->get<std::string>());
+    if (text.size() > kMaxSummary)
+        text = text.left(kMaxSummary) + QStringLiteral("…");
+    log()->info("asking the user to confirm a change that widens access");
+    m_confirmChange(
+        text,
+        [answer](bool confirmed) {
+            log()->info("the widening change was {}", confirmed ? "confirmed" : "not confirmed");
+            answer(nlohmann::json{{"confirmed", confirmed}, {"asked", true}});
+        },
+        asker);
 }
 
 void Owner::checkSocketStillThere()

@@ -13,6 +13,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -49,6 +50,19 @@ public:
     QByteArray readyLine() const;
     CoreStack &core() { return *m_core; }
 
+    // The tray app's hooks; without them (`keyward serve`) "show" answers that the tray app is not
+    // running and "confirm" answers at once that no confirmation is needed.
+    // Opens or raises the window named by the "show" op; an error (e.g. a window not available)
+    // is sent back as the op's error.
+    using ShowWindow = std::function<Result<void>(const QString &window)>;
+    void setShowWindow(ShowWindow show) { m_showWindow = std::move(show); }
+    // Asks the user to confirm a widening change described by `summary`; `done` is called once
+    // with the answer (false also when the user did not answer in time). `asker` is destroyed when
+    // the command that asks has gone (or was answered): the question can be withdrawn then.
+    using ConfirmChange =
+        std::function<void(const QString &summary, std::function<void(bool confirmed)> done, QObject *asker)>;
+    void setConfirmChange(ConfirmChange confirm) { m_confirmChange = std::move(confirm); }
+
 Q_SIGNALS:
     void stopRequested();
     void httpChanged();
@@ -56,6 +70,7 @@ Q_SIGNALS:
 private:
     Owner(const KeywardHome &home, std::unique_ptr<daemon::OwnerLock> lock, std::unique_ptr<CoreStack> core);
     Result<nlohmann::json> handleAdmin(const std::string &op, const nlohmann::json &hello);
+    void handleConfirm(const nlohmann::json &hello, daemon::OwnerServer::AnswerCallback answer, QObject *asker);
     void checkSocketStillThere();
     Result<void> startHttp(quint16 port);
     void stopHttp();
@@ -71,6 +86,8 @@ private:
     QString m_httpUrl;
     QString m_httpError;
     QString m_kind;
+    ShowWindow m_showWindow;
+    ConfirmChange m_confirmChange;
     QTimer m_socketWatch;
 };
 

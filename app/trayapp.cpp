@@ -7,16 +7,24 @@
 #include "processhardening.h"
 #include "stopsignals.h"
 
+#include "approvals/approvaldialog.h"
+#include "approvals/approvalpresenter.h"
 #include "audit/auditlog.h"
 #include "core/keywardhome.h"
 #include "core/logging.h"
 #include "daemon/ownerclient.h"
 #include "daemon/ownerlock.h"
+#include "daemon/ownerprotocol.h"
+#include "policy/alwaysallow.h"
+#include "policy/effectivepolicy.h"
 #include "tray/trayicon.h"
 #include "tray/traypresenter.h"
+#include "windows/auditwindow.h"
+#include "windows/windowregistry.h"
 
 #include <QApplication>
 #include <QDeadlineTimer>
+#include <QMessageBox>
 #include <QThread>
 
 // The icons compiled into keyward_gui (a static library: its resources need a call to register).
@@ -31,7 +39,17 @@ using cli::ExitFailure;
 using cli::ExitOk;
 
 constexpr int kTakeOverMs = 10000;
+// How long "Always" waits for the home's lock (the event loop waits with it).
+constexpr int kAlwaysLockMs = 2000;
 const QString kTrayKind = QStringLiteral("tray");
+// The code takeOverHome() gives when a tray app already owns the home (then this one shows its
+// services window and exits 0).
+constexpr const char *kTrayRunning = "tray_running";
+// The windows `keyward --show` names (DESIGN.md "CLI"); the tray registers those that exist.
+const QStringList kWindowNames = {QStringLiteral("services"), QStringLiteral("audit"), QStringLiteral("alerts"),
+                                  QStringLiteral("clients"), QStringLiteral("settings")};
+// The `agent` of the change rows the tray records ("Always" on an approval).
+const QString kTrayActor = QStringLiteral("tray");
 
 const auto &log()
 {
@@ -57,12 +75,9 @@ Result<std::unique_ptr<Owner>> takeOverHome(const KeywardHome &home)
                 return owner;
         } else if (pid != asked || askAgain.hasExpired()) {
             const auto status = daemon::askOwner(home, "status");
-            if (status && status->value("kind", std::string()) == kTrayKind.toStdString()) {
-                return Error{QString::fromLatin1(daemon::OwnerLock::kOwned),
-                             QStringLiteral("the Keyward tray app (pid %1) already runs for this home; use it, "
-                                            "or quit it first")
-                                 .arg(pid)};
-            }
+            if (status && status->value("kind", std::string()) == kTrayKind.toStdString())
+                return Error{QString::fromLatin1(kTrayRunning),
+                             QStringLiteral("the Keyward tray app (pid %1) already runs for this home").arg(pid)};
             log()->info("asking the background owner (pid {}) to hand over", pid);
             (void)daemon::askOwner(home, "stop"); // it may already be going: the lock says when it is gone
             asked = pid;
@@ -87,7 +102,63 @@ qint64 callsToday(AuditLog &audit)
     return count ? count.value() : 0;
 }
 
+// Whether "Always" can be made permanent for `request` under the config in force.
+bool canAlwaysAllow(const Config &config, const policy::ApprovalRequest &request)
+{
+    const auto found = config.services.find(request.service);
+    if (found == config.services.end())
+        return false;
+    const ServiceConfig &service = found->second;
+    const Policy current = policy::asksThroughAgentOverride(service, request.agent)
+        ? policy::effectivePolicy(service, request.agent)
+        : service.policy;
+    return bool(policy::alwaysAllowing(current, request.method, request.path));
+}
+
+// Shows `message` in a warning box that does not block the event loop.
+void showWarning(const QString &message)
+{
+    auto *box = new QMessageBox(QMessageBox::Warning, QApplication::translate("keyward", "Keyward"), message);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
+}
+
 } // namespace
+
+int runShowWindow(const QStringList &args)
+{
+    const cli::Output out;
+    const QString names = kWindowNames.join(u'|');
+    QString name;
+    if (!args.isEmpty() && args.first().startsWith(QLatin1String("--show=")))
+        name = args.first().mid(7);
+    else if (args.size() >= 2)
+        name = args.at(1);
+    const qsizetype expected = args.value(0).startsWith(QLatin1String("--show=")) ? 1 : 2;
+    if (name.isEmpty())
+        return out.usageError(QStringLiteral("--show needs a window: keyward --show %1").arg(names));
+    if (args.size() > expected)
+        return out.usageError(QStringLiteral("--show takes one window name: keyward --show %1").arg(names));
+    if (!kWindowNames.contains(name))
+        return out.usageError(QStringLiteral("unknown window '%1': keyward --show %2").arg(name, names));
+
+    const KeywardHome home = KeywardHome::fromEnvironment();
+    if (daemon::OwnerLock::ownerPid(home) == 0) {
+        return out.error(QStringLiteral("tray_not_running"),
+                         QStringLiteral("the Keyward tray app is not running for this home; start it with `keyward`"));
+    }
+    const auto shown = daemon::askOwner(home, "show", 3000, nlohmann::json{{"window", name.toStdString()}});
+    if (!shown) {
+        if (shown.error().code == QLatin1String(daemon::owner_errors::kNotRunning))
+            return out.error(QStringLiteral("tray_not_running"),
+                             QStringLiteral("the Keyward tray app is not running for this home (%1); start it with "
+                                            "`keyward`")
+                                 .arg(shown.error().message));
+        return out.error(shown.error().code, shown.error().message);
+    }
+    return ExitOk;
+}
 
 int runTray(const QStringList &args)
 {
@@ -99,6 +170,14 @@ int runTray(const QStringList &args)
 
     const KeywardHome home = KeywardHome::fromEnvironment();
     auto owner = takeOverHome(home);
+    if (!owner && owner.error().code == QLatin1String(kTrayRunning)) {
+        // Single instance: the running tray app shows its services window instead.
+        const auto shown = daemon::askOwner(home, "show", 3000, nlohmann::json{{"window", "services"}});
+        out.message(QStringLiteral("keyward: %1; ").arg(owner.error().message)
+                    + (shown ? QStringLiteral("its services window is shown")
+                             : QStringLiteral("use its tray icon (%1)").arg(shown.error().message)));
+        return ExitOk;
+    }
     if (!owner)
         return out.error(owner.error().code, QStringLiteral("cannot start the tray app: ") + owner.error().message);
     std::unique_ptr<Owner> running = std::move(owner).value();
@@ -122,6 +201,42 @@ int runTray(const QStringList &args)
     auto icon = std::make_unique<gui::TrayIcon>(*presenter);
     QApplication::setQuitOnLastWindowClosed(false);
 
+    // The windows, by name, for the menu and `keyward --show`.
+    auto windows = std::make_unique<gui::WindowRegistry>();
+    const QString auditDatabase = home.auditDatabase();
+    windows->registerWindow(QStringLiteral("audit"), [auditDatabase] { return new gui::AuditWindow(auditDatabase); });
+    gui::WindowRegistry *registry = windows.get();
+    running->setShowWindow([registry](const QString &name) -> Result<void> {
+        if (registry->show(name))
+            return {};
+        return Error{QStringLiteral("window_unavailable"),
+                     QStringLiteral("window %1 is not available yet (available: %2)")
+                         .arg(name, registry->names().join(QStringLiteral(", ")))};
+    });
+    QObject::connect(icon.get(), &gui::TrayIcon::windowRequested, qApp, [registry](const QString &name) {
+        if (!registry->show(name))
+            showWarning(QApplication::translate("keyward", "The window %1 is not available yet.").arg(name));
+    });
+
+    // `ask` approvals and confirmations of widening changes, each in its own dialog.
+    auto approvals = std::make_unique<gui::ApprovalPresenter>();
+    approvals->setAlwaysAllow(
+        [&core](const policy::ApprovalRequest &request) { return canAlwaysAllow(core.config().config(), request); },
+        [&core, home](const policy::ApprovalRequest &request) {
+            auto persisted = policy::persistAlwaysAllow(home, request, kTrayActor, kAlwaysLockMs);
+            core.config().reload(); // in force at once, also when only the audit failed
+            return persisted;
+        });
+    QObject::connect(approvals.get(), &gui::ApprovalPresenter::failed, qApp, &showWarning);
+    auto dialogs = std::make_unique<gui::ApprovalDialogs>(*approvals);
+    core.executor().setApprovalProvider(approvals.get());
+    gui::ApprovalPresenter *asking = approvals.get();
+    running->setConfirmChange([asking](const QString &summary, std::function<void(bool)> done, QObject *asker) {
+        const int id = asking->requestConfirmation(summary, std::move(done));
+        // The command went away (Ctrl+C): its dialog goes too.
+        QObject::connect(asker, &QObject::destroyed, asking, [asking, id] { asking->withdraw(id); });
+    });
+
     StopSignals stopSignals;
     QObject::connect(&stopSignals, &StopSignals::received, qApp, &QCoreApplication::quit);
     QObject::connect(running.get(), &Owner::stopRequested, qApp, &QCoreApplication::quit);
@@ -130,6 +245,12 @@ int runTray(const QStringList &args)
     log()->info("tray app started ({})", icon->usesTrayHost() ? "tray icon" : "no tray host: window");
     reportReady(running->readyLine());
     const int code = QApplication::exec();
+    running->setShowWindow({});
+    running->setConfirmChange({});
+    core.executor().setApprovalProvider(nullptr);
+    dialogs.reset();
+    approvals.reset(); // denies what still waits
+    windows.reset();
     icon.reset();
     presenter.reset();
     running.reset();

@@ -7,6 +7,7 @@
 #include "cli/secretinput.h"
 #include "daemon/ownerclient.h"
 #include "daemon/ownerlock.h"
+#include "daemon/ownerprotocol.h"
 #include "secrets/filestore.h"
 #include "secrets/keychainstore.h"
 #include "secrets/passphrase.h"
@@ -152,6 +153,49 @@ void tellOwnerToReload(const KeywardHome &home, const Output &out)
                                    "picks changes to config.json and state.json up on its own within a second")
                         .arg(told.error().message));
     }
+}
+
+std::optional<int> confirmWidening(const KeywardHome &home, const Output &out, const QString &command,
+                                   const QStringList &changes, std::unique_ptr<HomeLock> &lock,
+                                   const std::function<bool()> &stillCurrent)
+{
+    if (changes.isEmpty() || daemon::OwnerLock::ownerPid(home) == 0)
+        return std::nullopt;
+    const QString summary = QStringLiteral("`keyward %1` widens access: %2").arg(command, changes.join(QStringLiteral("; ")));
+    lock.reset();
+    const auto answer = [&]() -> Result<nlohmann::json> {
+        const auto status = daemon::askOwner(home, "status");
+        if (status && status->value("kind", std::string()) != "tray")
+            return nlohmann::json{{"confirmed", true}, {"asked", false}}; // a headless owner: no one to ask
+        out.message(QStringLiteral("keyward: this change widens access; waiting up to 60 s for you to confirm it in "
+                                   "the Keyward tray app..."));
+        return daemon::askOwner(home, "confirm", kConfirmWaitMs, nlohmann::json{{"summary", summary.toStdString()}});
+    }();
+    if (!answer) {
+        const bool ownerGone = answer.error().code == QLatin1String(daemon::owner_errors::kNotRunning)
+            && daemon::OwnerLock::ownerPid(home) == 0;
+        if (!ownerGone) {
+            return out.error(QStringLiteral("not_confirmed"),
+                             QStringLiteral("not confirmed: the Keyward tray app could not be asked (%1); nothing was "
+                                            "changed")
+                                 .arg(answer.error().message));
+        }
+        // The owner went away meanwhile: no one to ask, as when none runs.
+    } else if (!answer->value("confirmed", false)) {
+        return out.error(QStringLiteral("not_confirmed"),
+                         QStringLiteral("not confirmed: the change was denied in the Keyward tray app, or not confirmed "
+                                        "within 60 s; nothing was changed"));
+    }
+    auto again = HomeLock::acquire(home);
+    if (!again)
+        return out.error(again.error().code, again.error().message);
+    lock = std::move(again).value();
+    if (!stillCurrent()) {
+        return out.error(QStringLiteral("changed_meanwhile"),
+                         QStringLiteral("the configuration changed while the change waited for confirmation; nothing "
+                                        "was changed: run the command again"));
+    }
+    return std::nullopt;
 }
 
 std::optional<int> recordAdminChange(const KeywardHome &home, const Output &out, const QString &command,

@@ -9,6 +9,7 @@
 #include "secrets/secretstore.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <memory>
@@ -50,6 +51,24 @@ void applyRetentionIfDue(const KeywardHome &home, const Config &config, const Ou
 // cached secrets now, so its state and caches follow an admin change at once (DESIGN.md
 // "Processes"). A failure is a warning on stderr: the owner's file watchers follow anyway.
 void tellOwnerToReload(const KeywardHome &home, const Output &out);
+
+// How long a command waits for the user to confirm a widening change in the tray (the tray's
+// dialog gives up after 60 s; the margin covers the socket).
+inline constexpr int kConfirmWaitMs = 70000;
+
+// Asks the tray app to confirm a change that widens access before the command writes it (DESIGN.md
+// "Processes", "Threat model"). `changes` come from policy::wideningChanges(); `command` is the
+// command as typed ("policy set"). Nothing is asked when `changes` is empty, when no owner runs,
+// or when the owner is `keyward serve` (no one to ask). Otherwise it says on stderr that it waits,
+// releases `lock` (the home's lock: the tray's kill switch and other commands must not wait for
+// the user), blocks until the user has answered, takes the lock again and checks with
+// `stillCurrent` that what the change was computed from has not changed meanwhile.
+// Returns nullopt to go on (holding `lock`), or the exit code to stop with: ExitFailure with error
+// "not_confirmed" when the user denied it, did not answer in time, or the tray could not be asked;
+// "changed_meanwhile" when `stillCurrent` says no; the lock's error when it cannot be taken again.
+std::optional<int> confirmWidening(const KeywardHome &home, const Output &out, const QString &command,
+                                   const QStringList &changes, std::unique_ptr<HomeLock> &lock,
+                                   const std::function<bool()> &stillCurrent);
 
 // The home's lock and the config read under it, for one read-modify-write of config.json.
 struct LockedConfig {

@@ -18,6 +18,7 @@
 #include "config/homelock.h"
 #include "core/keywardhome.h"
 #include "core/names.h"
+#include "policy/widening.h"
 #include "state/statefile.h"
 
 #include <optional>
@@ -165,6 +166,24 @@ int run(const QStringList &args, bool resume)
         }
     }
 
+    if (request.action != KillAction::Kill) {
+        // Lifting a switch widens access: while the tray runs, the user confirms it there first.
+        if (const auto current = readStateFile(home.stateFile()); current) {
+            KillSwitches after = current->kill;
+            if (request.action == KillAction::ResumeEverything)
+                after.resumeEverything();
+            else
+                after.resume(request.target);
+            const KillSwitches before = current->kill;
+            const auto unchanged = [&home, &before] {
+                const auto now = readStateFile(home.stateFile());
+                return now && now->kill == before;
+            };
+            if (const auto stop = confirmWidening(home, out, resume ? QStringLiteral("resume") : QStringLiteral("kill"),
+                                                  policy::wideningChanges(before, after), lock.value(), unchanged))
+                return *stop;
+        }
+    }
     const auto change = changeKillSwitches(home.stateFile(), request.action, request.target);
     if (!change)
         return out.error(change.error().code, change.error().message);

@@ -23,6 +23,7 @@
 #include "core/keywardhome.h"
 #include "core/names.h"
 #include "policy/effectivepolicy.h"
+#include "policy/widening.h"
 
 #include <QCommandLineParser>
 #include <QRegularExpression>
@@ -474,6 +475,7 @@ int runSet(const QStringList &args)
     int exitCode = ExitFailure;
     if (!findService(config, name, out, exitCode))
         return exitCode;
+    const Config before = config;
     ServiceConfig &service = config.services[name];
 
     // An agent's lists start from what the agent has now, so the change applies to that.
@@ -503,6 +505,13 @@ int runSet(const QStringList &args)
                 overrides[field.toStdString()] = values[field.toStdString()];
             service.agentPoliciesJson[agent] = QString::fromStdString(overrides.dump());
         }
+        const auto unchanged = [&home, &before] {
+            const auto now = loadConfigFile(home.configFile());
+            return now && *now == before;
+        };
+        if (const auto stop = confirmWidening(home, out, QStringLiteral("policy set"), policy::wideningChanges(before, config),
+                                              lock.value(), unchanged))
+            return *stop;
         if (auto saved = saveConfigFile(home.configFile(), config); !saved)
             return out.error(saved.error().code, saved.error().message);
         const QString what = summary.join(QStringLiteral("; "));

@@ -18,6 +18,7 @@
 #include "config/validation.h"
 #include "core/keywardhome.h"
 #include "core/names.h"
+#include "policy/widening.h"
 #include "secrets/secretstore.h"
 #include "templates/servicetemplates.h"
 
@@ -715,7 +716,15 @@ int runSetEnabled(const QStringList &args, bool enabled)
         return notFound(ctx.out, name);
     const QString state = enabled ? QStringLiteral("enabled") : QStringLiteral("disabled");
     if (found->second.enabled != enabled) {
+        const Config before = config;
         found->second.enabled = enabled;
+        const auto unchanged = [&ctx, &before] {
+            const auto now = loadConfigFile(ctx.home.configFile());
+            return now && *now == before;
+        };
+        if (const auto stop = confirmWidening(ctx.home, ctx.out, QStringLiteral("service enable"),
+                                              policy::wideningChanges(before, config), locked.value().lock, unchanged))
+            return *stop;
         if (auto saved = saveConfigFile(ctx.home.configFile(), config); !saved)
             return ctx.out.error(saved.error().code, saved.error().message);
         if (const auto failed = recordAdminChange(

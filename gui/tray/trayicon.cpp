@@ -58,6 +58,11 @@ void TrayIcon::buildMenu()
     m_serviceMenu->setAccessibleName(tr("Stop one service"));
     connect(m_menu.get(), &QMenu::aboutToShow, this, &TrayIcon::rebuildServiceMenu);
     m_menu->addSeparator();
+    QAction *audit = m_menu->addAction(tr("Audit log…"));
+    audit->setObjectName(QStringLiteral("auditLog"));
+    audit->setToolTip(tr("Browse, search, export and verify every call agents made"));
+    connect(audit, &QAction::triggered, this, [this] { Q_EMIT windowRequested(QStringLiteral("audit")); });
+    m_menu->addSeparator();
     QAction *quit = m_menu->addAction(tr("Quit"));
     quit->setObjectName(QStringLiteral("quit"));
     quit->setToolTip(tr("Stop Keyward: agents cannot call any API until it runs again"));
@@ -85,6 +90,10 @@ void TrayIcon::buildWindow()
     m_windowKill->setAccessibleName(tr("Stop all agents"));
     m_windowKill->setToolTip(tr("Refuse every agent call at once, calls in flight included"));
     connect(m_windowKill, &QCheckBox::clicked, this, &TrayIcon::toggleKill);
+    auto *audit = new QPushButton(tr("&Audit log…"), m_window.get());
+    audit->setObjectName(QStringLiteral("auditLog"));
+    audit->setAccessibleName(tr("Open the audit log"));
+    connect(audit, &QPushButton::clicked, this, [this] { Q_EMIT windowRequested(QStringLiteral("audit")); });
     auto *quit = new QPushButton(tr("Quit"), m_window.get());
     quit->setObjectName(QStringLiteral("quit"));
     quit->setAccessibleName(tr("Quit Keyward"));
@@ -92,6 +101,7 @@ void TrayIcon::buildWindow()
     layout->addWidget(why);
     layout->addWidget(m_windowStatus);
     layout->addWidget(m_windowKill);
+    layout->addWidget(audit);
     layout->addWidget(quit);
     m_window->installEventFilter(this);
 }

@@ -16,6 +16,11 @@
 //   {"protocol":"keyward-owner","version":1,"kind":"mcp","agent":"<name or empty>"}
 //   {"protocol":"keyward-owner","version":1,"kind":"admin","op":"status|reload|unlock|stop"}
 //   (unlock also carries "passphrase": the encrypted file store's passphrase)
+//   {"protocol":"keyward-owner","version":1,"kind":"admin","op":"show","window":"audit"}
+//   {"protocol":"keyward-owner","version":1,"kind":"admin","op":"confirm","summary":"<text>"}
+//   (show: the tray app opens that window; confirm: the tray app asks the user to confirm a
+//   change that widens access and answers {"confirmed":bool,"asked":bool} when the user has
+//   decided, or at once with asked:false where no tray runs)
 // and the owner's answer:
 //   {"protocol":"keyward-owner","version":1,"ok":true,"pid":N, ...}   or
 //   {"protocol":"keyward-owner","version":1,"ok":false,"error":{"code":"...","message":"..."}}

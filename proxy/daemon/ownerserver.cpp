@@ -89,20 +89,36 @@ private:
             startMcp(*hello);
         } else if (kind == "admin") {
             const std::string op = hello->value("op", std::string());
-            const auto answer = m_server.m_admin(op, *hello);
-            if (!answer) {
-                refuse(answer.error().code, answer.error().message);
+            if (const auto deferred = m_server.m_deferred.find(op); deferred != m_server.m_deferred.end()) {
+                QPointer<Connection> self(this);
+                deferred->second(
+                    *hello,
+                    [self](Result<nlohmann::json> answer) {
+                        if (self && !self->m_closing)
+                            self->answerAdmin(answer);
+                    },
+                    this);
                 return;
             }
-            nlohmann::json fields = *answer;
-            fields["ok"] = true;
-            fields["pid"] = QCoreApplication::applicationPid();
-            m_socket->write(answerLine(fields));
-            closeSocket();
+            answerAdmin(m_server.m_admin(op, *hello));
         } else {
             refuse(QString::fromLatin1(owner_errors::kBadHello),
                    QStringLiteral("unknown connection kind '%1' (expected mcp or admin)").arg(QString::fromStdString(kind)));
         }
+    }
+
+    void answerAdmin(const Result<nlohmann::json> &answer)
+    {
+        if (!answer) {
+            refuse(answer.error().code, answer.error().message);
+            return;
+        }
+        nlohmann::json fields = *answer;
+        fields["ok"] = true;
+        fields["pid"] = QCoreApplication::applicationPid();
+        if (m_socket)
+            m_socket->write(answerLine(fields));
+        closeSocket();
     }
 
     void startMcp(const nlohmann::json &hello)
@@ -212,6 +228,11 @@ Result<void> OwnerServer::listen(const QString &socketPath)
     QFile::setPermissions(socketPath, QFile::ReadOwner | QFile::WriteOwner);
     m_socketPath = socketPath;
     return {};
+}
+
+void OwnerServer::setDeferredAdminOp(const std::string &op, DeferredAdminHandler handler)
+{
+    m_deferred[op] = std::move(handler);
 }
 
 void OwnerServer::close()
