@@ -27,6 +27,8 @@ const std::map<QString, Subcommand> &subcommands()
     static const std::map<QString, Subcommand> table = {
         {QStringLiteral("agent"), {"add, list or remove the agents that call over HTTP, each with its own token",
                                    keyward::cli::runAgent}},
+        {QStringLiteral("autostart"), {"start the tray app at login, or stop it (on, off, status)",
+                                       keyward::cli::runAutostart}},
         {QStringLiteral("doctor"), {"check the keychain, D-Bus, KEYWARD_HOME and the config, with a fix for each problem",
                                     keyward::cli::runDoctor}},
         {QStringLiteral("kill"), {"stop every call at once, or one service's or agent's (--service S | --agent A)",
@@ -55,7 +57,7 @@ void printHelp()
                                   "Keyward keeps API keys away from AI agents: agents call APIs through it over MCP,\n"
                                   "and the keys stay in the OS keychain.\n\nCommands:\n");
     for (const auto &[name, command] : subcommands())
-        text += QStringLiteral("  %1  %2\n").arg(name, -8).arg(QString::fromUtf8(command.synopsis));
+        text += QStringLiteral("  %1  %2\n").arg(name, -9).arg(QString::fromUtf8(command.synopsis));
     // installers/run.sh looks for this line to start the tray where a display exists.
     text += QStringLiteral("  (no command)  the tray app: the owner of this home, with the kill switch in the tray\n");
     text += QStringLiteral("\nEvery command takes --help and --json. Exit codes: 0 ok, 1 failure, 2 usage error.\n");
