@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Renders the PNG sizes of the app icon into resources/icons/hicolor from its scalable SVG, with
-# ImageMagick (`convert`, Debian's imagemagick package). The PNGs are committed, so building and
-# packaging need no renderer: run this again only after changing the SVG, and commit the result.
+# Renders the PNG sizes of the app icon into resources/icons/hicolor from its scalable SVG, and the
+# Windows .ico from them, with ImageMagick (`convert`, Debian's imagemagick package). They are
+# committed, so building and packaging need no renderer: run this again only after changing the
+# SVG, and commit the result.
 #
 #   installers/linux/render-icons.sh
 set -euo pipefail
@@ -23,3 +24,7 @@ done
 for size in 16 24 32 48 128; do
   render "${size}x${size}@2" "$(( size * 2 ))"
 done
+
+# The Windows icon (installers/windows/keyward.rc) holds the usual sizes of an .ico.
+convert $(for size in 16x16 24x24 32x32 48x48 64x64 256x256; do echo "$hicolor/$size/apps/io.github.keyward.Keyward.png"; done) \
+  "$root/resources/icons/keyward.ico"
