@@ -7,6 +7,7 @@
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QGuiApplication>
 
 #include <cstdio>
 #include <functional>
@@ -113,6 +114,8 @@ int main(int argc, char *argv[])
         }
         QApplication app(argc, argv);
         QCoreApplication::setApplicationName(QStringLiteral("keyward"));
+        // Ties the tray app's windows to io.github.keyward.Keyward.desktop (icon and name on Wayland).
+        QGuiApplication::setDesktopFileName(QString::fromLatin1(keyward::kAppId));
         QCoreApplication::setApplicationVersion(QString::fromLatin1(keyward::kVersion));
         keyward::app::setUpLogging();
         return dispatch(app.arguments());
