@@ -7,6 +7,7 @@
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QGuiApplication>
 
 #include <cstdio>
 #include <functional>
@@ -27,6 +28,8 @@ const std::map<QString, Subcommand> &subcommands()
     static const std::map<QString, Subcommand> table = {
         {QStringLiteral("agent"), {"add, list or remove the agents that call over HTTP, each with its own token",
                                    keyward::cli::runAgent}},
+        {QStringLiteral("autostart"), {"start the tray app at login, or stop it (on, off, status)",
+                                       keyward::cli::runAutostart}},
         {QStringLiteral("clients"), {"list, scan, configure, migrate or undo the MCP clients' configs (Claude Desktop, Cursor, VS Code, ...)",
                                      keyward::cli::runClients}},
         {QStringLiteral("doctor"), {"check the keychain, D-Bus, KEYWARD_HOME and the config, with a fix for each problem",
@@ -59,7 +62,7 @@ void printHelp()
                                   "Keyward keeps API keys away from AI agents: agents call APIs through it over MCP,\n"
                                   "and the keys stay in the OS keychain.\n\nCommands:\n");
     for (const auto &[name, command] : subcommands())
-        text += QStringLiteral("  %1  %2\n").arg(name, -8).arg(QString::fromUtf8(command.synopsis));
+        text += QStringLiteral("  %1  %2\n").arg(name, -9).arg(QString::fromUtf8(command.synopsis));
     // installers/run.sh looks for this line to start the tray where a display exists.
     text += QStringLiteral("  (no command)  the tray app: the owner of this home, with the kill switch in the tray\n");
     text += QStringLiteral("  --show services|audit|alerts|clients|settings  open that window in the running tray app\n");
@@ -118,6 +121,8 @@ int main(int argc, char *argv[])
         }
         QApplication app(argc, argv);
         QCoreApplication::setApplicationName(QStringLiteral("keyward"));
+        // Ties the tray app's windows to io.github.keyward.Keyward.desktop (icon and name on Wayland).
+        QGuiApplication::setDesktopFileName(QString::fromLatin1(keyward::kAppId));
         QCoreApplication::setApplicationVersion(QString::fromLatin1(keyward::kVersion));
         keyward::app::setUpLogging();
         return dispatch(app.arguments());

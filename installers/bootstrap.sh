@@ -3,7 +3,7 @@
 # packages (and npm for the end-to-end MCP clients). Idempotent: a second run installs nothing.
 #
 #   installers/bootstrap.sh          build + runtime dependencies
-#   installers/bootstrap.sh --test   also the packages the test suite uses (keyring, Xvfb, npm clients)
+#   installers/bootstrap.sh --test   also the packages the test suite uses (keyring, Xvfb, npm clients, package linters)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,10 +19,10 @@ build_pkgs=(
   cmake ninja-build g++ pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev qt6-tools-dev qt6-l10n-tools libqt6svg6
   libqt6sql6-sqlite qtkeychain-qt6-dev nlohmann-json3-dev libspdlog-dev libsodium-dev libtomlplusplus-dev
-  libssl-dev openssl libgl-dev libxcb1-dev
+  libssl-dev openssl libgl-dev libxcb1-dev dpkg-dev
   gnome-keyring dbus dbus-x11 libsecret-tools
 )
-test_pkgs=(xvfb xauth trayer nodejs npm clang libclang-rt-14-dev)
+test_pkgs=(xvfb xauth trayer xdotool imagemagick x11-utils nodejs npm clang libclang-rt-14-dev lintian desktop-file-utils appstream bash-completion)
 
 pkgs=("${build_pkgs[@]}")
 [ "$want_test" = 1 ] && pkgs+=("${test_pkgs[@]}")
