@@ -19,7 +19,11 @@
 #include "policy/effectivepolicy.h"
 #include "tray/trayicon.h"
 #include "tray/traypresenter.h"
+#include "models/agentsmodel.h"
+#include "platform/autostart.h"
+#include "settings/settingspresenter.h"
 #include "windows/auditwindow.h"
+#include "windows/settingswindow.h"
 #include "windows/windowregistry.h"
 
 #include <QApplication>
@@ -205,6 +209,20 @@ int runTray(const QStringList &args)
     auto windows = std::make_unique<gui::WindowRegistry>();
     const QString auditDatabase = home.auditDatabase();
     windows->registerWindow(QStringLiteral("audit"), [auditDatabase] { return new gui::AuditWindow(auditDatabase); });
+    const Autostart autostart(QCoreApplication::applicationFilePath());
+    Owner *ownerPtr = running.get();
+    auto settings = std::make_unique<gui::SettingsPresenter>(
+        home, core.config(), core.audit(),
+        gui::SettingsPresenter::Autostart{[autostart] { return autostart.isEnabled(); },
+                                          [autostart](bool enabled) { return autostart.setEnabled(enabled); }},
+        [ownerPtr] { return ownerPtr->httpUrl(); });
+    auto agents = std::make_unique<gui::AgentsModel>(core.config());
+    gui::SettingsPresenter *settingsPresenter = settings.get();
+    gui::AgentsModel *agentsModel = agents.get();
+    QObject::connect(running.get(), &Owner::httpChanged, settingsPresenter, &gui::SettingsPresenter::changed);
+    windows->registerWindow(QStringLiteral("settings"), [settingsPresenter, agentsModel] {
+        return new gui::SettingsWindow(*settingsPresenter, *agentsModel);
+    });
     gui::WindowRegistry *registry = windows.get();
     running->setShowWindow([registry](const QString &name) -> Result<void> {
         if (registry->show(name))
@@ -251,6 +269,8 @@ int runTray(const QStringList &args)
     dialogs.reset();
     approvals.reset(); // denies what still waits
     windows.reset();
+    agents.reset();
+    settings.reset();
     icon.reset();
     presenter.reset();
     running.reset();

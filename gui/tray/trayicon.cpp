@@ -58,16 +58,35 @@ void TrayIcon::buildMenu()
     m_serviceMenu->setAccessibleName(tr("Stop one service"));
     connect(m_menu.get(), &QMenu::aboutToShow, this, &TrayIcon::rebuildServiceMenu);
     m_menu->addSeparator();
-    QAction *audit = m_menu->addAction(tr("Audit log…"));
-    audit->setObjectName(QStringLiteral("auditLog"));
-    audit->setToolTip(tr("Browse, search, export and verify every call agents made"));
-    connect(audit, &QAction::triggered, this, [this] { Q_EMIT windowRequested(QStringLiteral("audit")); });
+    for (const WindowEntry &entry : windowEntries()) {
+        QAction *action = m_menu->addAction(entry.menuText);
+        action->setObjectName(entry.objectName);
+        action->setToolTip(entry.toolTip);
+        const QString name = entry.name;
+        connect(action, &QAction::triggered, this, [this, name] { Q_EMIT windowRequested(name); });
+    }
     m_menu->addSeparator();
     QAction *quit = m_menu->addAction(tr("Quit"));
     quit->setObjectName(QStringLiteral("quit"));
     quit->setToolTip(tr("Stop Keyward: agents cannot call any API until it runs again"));
     connect(quit, &QAction::triggered, this, &TrayIcon::quitRequested);
     rebuildServiceMenu();
+}
+
+QList<TrayIcon::WindowEntry> TrayIcon::windowEntries() const
+{
+    return {
+        {QStringLiteral("services"), QStringLiteral("services"), tr("Services…"), tr("&Services…"),
+         tr("Add services, edit their policies, enable, disable, rotate or delete them")},
+        {QStringLiteral("audit"), QStringLiteral("auditLog"), tr("Audit log…"), tr("&Audit log…"),
+         tr("Browse, search, export and verify every call agents made")},
+        {QStringLiteral("alerts"), QStringLiteral("alerts"), tr("Alerts…"), tr("A&lerts…"),
+         tr("Unusual agent behaviour Keyward noticed, and which alerts to show")},
+        {QStringLiteral("clients"), QStringLiteral("clients"), tr("Clients…"), tr("&Clients…"),
+         tr("Point MCP clients at Keyward and move their plaintext keys into the keychain")},
+        {QStringLiteral("settings"), QStringLiteral("settings"), tr("Settings…"), tr("S&ettings…"),
+         tr("HTTP for agents, agent tokens, start at login, secret store, audit log")},
+    };
 }
 
 void TrayIcon::buildWindow()
@@ -90,10 +109,16 @@ void TrayIcon::buildWindow()
     m_windowKill->setAccessibleName(tr("Stop all agents"));
     m_windowKill->setToolTip(tr("Refuse every agent call at once, calls in flight included"));
     connect(m_windowKill, &QCheckBox::clicked, this, &TrayIcon::toggleKill);
-    auto *audit = new QPushButton(tr("&Audit log…"), m_window.get());
-    audit->setObjectName(QStringLiteral("auditLog"));
-    audit->setAccessibleName(tr("Open the audit log"));
-    connect(audit, &QPushButton::clicked, this, [this] { Q_EMIT windowRequested(QStringLiteral("audit")); });
+    QList<QPushButton *> windowButtons;
+    for (const WindowEntry &entry : windowEntries()) {
+        auto *button = new QPushButton(entry.buttonText, m_window.get());
+        button->setObjectName(entry.objectName);
+        button->setAccessibleName(entry.toolTip);
+        button->setToolTip(entry.toolTip);
+        const QString name = entry.name;
+        connect(button, &QPushButton::clicked, this, [this, name] { Q_EMIT windowRequested(name); });
+        windowButtons << button;
+    }
     auto *quit = new QPushButton(tr("Quit"), m_window.get());
     quit->setObjectName(QStringLiteral("quit"));
     quit->setAccessibleName(tr("Quit Keyward"));
@@ -101,7 +126,8 @@ void TrayIcon::buildWindow()
     layout->addWidget(why);
     layout->addWidget(m_windowStatus);
     layout->addWidget(m_windowKill);
-    layout->addWidget(audit);
+    for (QPushButton *button : windowButtons)
+        layout->addWidget(button);
     layout->addWidget(quit);
     m_window->installEventFilter(this);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -19,7 +20,8 @@ class TrayPresenter;
 
 // The tray icon of the owner (DESIGN.md "GUI"), a thin binding of a TrayPresenter: the icon of
 // its state, its tooltip, and a menu with the status line, "Stop all agents" (the global kill
-// switch), "Stop one service" (each service's switch), "Audit log…" and Quit.
+// switch), "Stop one service" (each service's switch), "Services…", "Audit log…", "Alerts…", "Clients…",
+// "Settings…" (each asks for its window by name through windowRequested) and Quit.
 //
 // Where no tray host exists (QSystemTrayIcon::isSystemTrayAvailable() is false, e.g. GNOME without
 // the AppIndicator extension) it shows instead a small window with the same status line and kill
@@ -41,10 +43,20 @@ public:
 Q_SIGNALS:
     // Quit was chosen (in the menu or the fallback window, or that window was closed).
     void quitRequested();
-    // A window was chosen in the menu or the fallback window ("audit" for "Audit log…").
+    // A window was chosen in the menu or the fallback window: "services", "audit", "alerts",
+    // "clients" or "settings".
     void windowRequested(const QString &name);
 
 private:
+    // A window the menu (and the fallback window) opens by name (WindowRegistry's names).
+    struct WindowEntry {
+        QString name;
+        QString objectName;
+        QString menuText;
+        QString buttonText;
+        QString toolTip;
+    };
+    QList<WindowEntry> windowEntries() const;
     void buildMenu();
     void buildWindow();
     void rebuildServiceMenu();

