@@ -86,10 +86,20 @@ Result<std::unique_ptr<SecretStore>> makeSecretStore(const KeywardHome &home, co
         std::make_unique<KeychainStore>(home.keychainServiceName(), std::chrono::milliseconds(kKeychainTimeoutMs)));
 }
 
-QString secretStoreLabel(const Config &config)
+admin::ServiceAdmin serviceAdmin(const KeywardHome &home, const Output &out, std::unique_ptr<SecretStore> &store)
 {
-    return config.settings.secretStore == SecretStoreKind::File ? QStringLiteral("the encrypted file secrets.kwv")
-                                                                : QStringLiteral("the keychain");
+    admin::ServiceAdmin::Hooks hooks;
+    hooks.warn = [&out](const QString &warning) { out.message(QStringLiteral("keyward: warning: ") + warning); };
+    hooks.changed = [home, &out] { tellOwnerToReload(home, out); };
+    return admin::ServiceAdmin(home, admin::AdminActor::commandLine(),
+                               [home, &store](const Config &config) -> Result<SecretStore *> {
+        auto made = makeSecretStore(home, config);
+        if (!made)
+            return made.error();
+        store = std::move(made).value();
+        return store.get();
+    },
+                               std::move(hooks));
 }
 
 Result<void> runStoreCall(const std::function<void(SecretStore::DoneCallback)> &call)
