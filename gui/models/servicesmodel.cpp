@@ -41,7 +41,7 @@ QString ServicesModel::stateOf(const QString &name) const
 
 QVariant ServicesModel::data(const QModelIndex &index, int role) const
 {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+    if (!index.isValid() || !checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const QString name = m_names.at(index.row());
     if (role == NameRole)

@@ -44,6 +44,26 @@ struct GuiAdminFixture {
                                  }};
     }
 
+    // Writes service `name` into config.json as another process would, and lets the owner's
+    // ConfigStore follow at once.
+    void writeService(const QString &name, const ServiceConfig &service)
+    {
+        Config next = onDisk();
+        next.services[name] = service;
+        if (!saveConfigFile(home.configFile(), next))
+            qFatal("cannot save config.json");
+        config.reload();
+    }
+
+    static ServiceConfig exampleService()
+    {
+        ServiceConfig service;
+        service.baseUrl = QStringLiteral("https://api.example.com/v1");
+        service.testPath = QStringLiteral("/user");
+        service.policy.rules = {Rule{RuleAction::Allow, QStringLiteral("GET"), QStringLiteral("/user/**")}};
+        return service;
+    }
+
     // config.json as another process reads it.
     Config onDisk() const
     {
