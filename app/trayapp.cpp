@@ -14,6 +14,10 @@
 #include "daemon/ownerlock.h"
 #include "tray/trayicon.h"
 #include "tray/traypresenter.h"
+#include "windows/admincontext.h"
+#include "windows/serviceswindow.h"
+#include "windows/windowregistry.h"
+#include "wizard/servicewizard.h"
 
 #include <QApplication>
 #include <QDeadlineTimer>
@@ -79,6 +83,37 @@ Result<std::unique_ptr<Owner>> takeOverHome(const KeywardHome &home)
     }
 }
 
+// Registers the admin windows of issue 6 (the services window and the service wizard) with
+// `windows`. Changes made in them act on `core` directly (the tray is the owner): after each one
+// the owner re-reads config.json and state.json and drops its cached secrets, as its "reload" op
+// does for the command line.
+void registerAdminWindows(gui::WindowRegistry &windows, const KeywardHome &home, CoreStack &core)
+{
+    const gui::AdminContext admin{home,
+                                  core.config(),
+                                  core.kills(),
+                                  core.audit(),
+                                  core.secretStore(),
+                                  core.network(),
+                                  [&core] {
+                                      core.config().reload();
+                                      core.kills().reload();
+                                      core.secrets().dropAll();
+                                  }};
+    windows.add(QStringLiteral("services"), [admin, &windows]() -> QWidget * {
+        auto *window = new gui::ServicesWindow(admin);
+        QObject::connect(window, &gui::ServicesWindow::addServiceRequested, &windows,
+                         [&windows] { windows.show(QStringLiteral("wizard")); });
+        return window;
+    });
+    windows.add(QStringLiteral("wizard"), [admin]() -> QWidget * {
+        // A fresh wizard each time: it is destroyed when it finishes or is cancelled.
+        auto *wizard = new gui::ServiceWizard(admin);
+        QObject::connect(wizard, &QDialog::finished, wizard, &QObject::deleteLater);
+        return wizard;
+    });
+}
+
 // The agent calls recorded since local midnight (0 when the audit cannot be read: the tooltip is
 // informational, the owner logs audit errors where they matter).
 qint64 callsToday(AuditLog &audit)
@@ -121,6 +156,10 @@ int runTray(const QStringList &args)
         });
     auto icon = std::make_unique<gui::TrayIcon>(*presenter);
     QApplication::setQuitOnLastWindowClosed(false);
+    auto windows = std::make_unique<gui::WindowRegistry>();
+    registerAdminWindows(*windows, home, core);
+    QObject::connect(icon.get(), &gui::TrayIcon::windowRequested, windows.get(),
+                     [&windows](const QString &name) { windows->show(name); });
 
     StopSignals stopSignals;
     QObject::connect(&stopSignals, &StopSignals::received, qApp, &QCoreApplication::quit);
@@ -130,6 +169,7 @@ int runTray(const QStringList &args)
     log()->info("tray app started ({})", icon->usesTrayHost() ? "tray icon" : "no tray host: window");
     reportReady(running->readyLine());
     const int code = QApplication::exec();
+    windows.reset(); // the windows act on the core: they go first
     icon.reset();
     presenter.reset();
     running.reset();

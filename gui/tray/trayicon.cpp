@@ -58,6 +58,15 @@ void TrayIcon::buildMenu()
     m_serviceMenu->setAccessibleName(tr("Stop one service"));
     connect(m_menu.get(), &QMenu::aboutToShow, this, &TrayIcon::rebuildServiceMenu);
     m_menu->addSeparator();
+    QAction *services = m_menu->addAction(tr("&Services…"));
+    services->setObjectName(QStringLiteral("services"));
+    services->setToolTip(tr("The services, their keys and what agents may do with them"));
+    connect(services, &QAction::triggered, this, [this] { Q_EMIT windowRequested(QStringLiteral("services")); });
+    QAction *addService = m_menu->addAction(tr("&Add service…"));
+    addService->setObjectName(QStringLiteral("addService"));
+    addService->setToolTip(tr("Give Keyward the key of another API"));
+    connect(addService, &QAction::triggered, this, [this] { Q_EMIT windowRequested(QStringLiteral("wizard")); });
+    m_menu->addSeparator();
     QAction *quit = m_menu->addAction(tr("Quit"));
     quit->setObjectName(QStringLiteral("quit"));
     quit->setToolTip(tr("Stop Keyward: agents cannot call any API until it runs again"));
@@ -85,6 +94,14 @@ void TrayIcon::buildWindow()
     m_windowKill->setAccessibleName(tr("Stop all agents"));
     m_windowKill->setToolTip(tr("Refuse every agent call at once, calls in flight included"));
     connect(m_windowKill, &QCheckBox::clicked, this, &TrayIcon::toggleKill);
+    auto *services = new QPushButton(tr("&Services…"), m_window.get());
+    services->setObjectName(QStringLiteral("services"));
+    services->setAccessibleName(tr("Open the services window"));
+    connect(services, &QPushButton::clicked, this, [this] { Q_EMIT windowRequested(QStringLiteral("services")); });
+    auto *addService = new QPushButton(tr("&Add service…"), m_window.get());
+    addService->setObjectName(QStringLiteral("addService"));
+    addService->setAccessibleName(tr("Add a service"));
+    connect(addService, &QPushButton::clicked, this, [this] { Q_EMIT windowRequested(QStringLiteral("wizard")); });
     auto *quit = new QPushButton(tr("Quit"), m_window.get());
     quit->setObjectName(QStringLiteral("quit"));
     quit->setAccessibleName(tr("Quit Keyward"));
@@ -92,6 +109,8 @@ void TrayIcon::buildWindow()
     layout->addWidget(why);
     layout->addWidget(m_windowStatus);
     layout->addWidget(m_windowKill);
+    layout->addWidget(services);
+    layout->addWidget(addService);
     layout->addWidget(quit);
     m_window->installEventFilter(this);
 }

@@ -19,7 +19,8 @@ class TrayPresenter;
 
 // The tray icon of the owner (DESIGN.md "GUI"), a thin binding of a TrayPresenter: the icon of
 // its state, its tooltip, and a menu with the status line, "Stop all agents" (the global kill
-// switch), "Stop one service" (each service's switch), and Quit.
+// switch), "Stop one service" (each service's switch), "Services…" and "Add service…" (which ask
+// for those windows through windowRequested()), and Quit.
 //
 // Where no tray host exists (QSystemTrayIcon::isSystemTrayAvailable() is false, e.g. GNOME without
 // the AppIndicator extension) it shows instead a small window with the same status line and kill
@@ -41,6 +42,9 @@ public:
 Q_SIGNALS:
     // Quit was chosen (in the menu or the fallback window, or that window was closed).
     void quitRequested();
+    // A window was asked for: "services" (Services…) or "wizard" (Add service…), the names of
+    // WindowRegistry.
+    void windowRequested(const QString &name);
 
 private:
     void buildMenu();
