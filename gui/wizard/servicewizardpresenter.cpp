@@ -306,6 +306,9 @@ void ServiceWizardPresenter::placeError(const Error &error, const QString &fallb
     if (error.code == QLatin1String(admin::admin_errors::kExists))
         message = tr("A service named %1 already exists: pick another name.").arg(m_name);
     setError(key, message);
+    // The last page shows "save": say there which field to go back to.
+    if (key != fallbackKey)
+        setError(fallbackKey, tr("Not saved: go Back and fix the highlighted field. %1").arg(message));
 }
 
 void ServiceWizardPresenter::setBusy(bool busy)

@@ -155,6 +155,26 @@ private Q_SLOTS:
         QVERIFY(again.error(QStringLiteral("name")).contains(QStringLiteral("already exists")));
     }
 
+    void aNameTakenMeanwhileIsReportedUnderTheName()
+    {
+        GuiAdminFixture f;
+        ServiceWizardPresenter presenter(f.context());
+        presenter.setTemplateId(QStringLiteral("github"));
+        QVERIFY(presenter.validateService());
+        // Another process adds "github" before the owner's config has followed.
+        Config other;
+        other.services[QStringLiteral("github")] = GuiAdminFixture::exampleService();
+        QVERIFY(saveConfigFile(f.home.configFile(), other));
+        QSignalSpy saved(&presenter, &ServiceWizardPresenter::saveFinished);
+        presenter.save(QStringLiteral("ghp_canary"));
+        QVERIFY(saved.size() == 1 || saved.wait());
+        QCOMPARE(saved.first().first().toBool(), false);
+        QVERIFY(presenter.error(QStringLiteral("name")).contains(QStringLiteral("already exists")));
+        QVERIFY(presenter.error(QStringLiteral("save")).contains(QStringLiteral("Back")));
+        QVERIFY(f.store.keys().isEmpty());
+        QCOMPARE(f.onDisk().services.at(QStringLiteral("github")), GuiAdminFixture::exampleService());
+    }
+
     void wizardDrivenToAStoredService()
     {
         GuiAdminFixture f;
