@@ -9,6 +9,7 @@
 #include "policy/effectivepolicy.h"
 #include "state/killstate.h"
 
+#include <QPointer>
 #include <QRegularExpression>
 
 #include <algorithm>
@@ -278,9 +279,12 @@ void ServicesPresenter::remove(const QString &service)
     if (m_busy)
         return;
     setBusy(true);
-    m_admin.removeService(service, [this, service](Result<void> removed) {
-        setBusy(false);
-        Q_EMIT removeFinished(removed.ok(), removed ? tr("Deleted %1 and its key.").arg(service) : removed.error().message);
+    // The keychain may answer after the window was closed: then nobody is told.
+    m_admin.removeService(service, [self = QPointer(this), service](Result<void> removed) {
+        if (!self)
+            return;
+        self->setBusy(false);
+        Q_EMIT self->removeFinished(removed.ok(), removed ? tr("Deleted %1 and its key.").arg(service) : removed.error().message);
     });
 }
 
@@ -302,9 +306,11 @@ void ServicesPresenter::rotate(const QString &service, const QString &secret)
         return;
     }
     setBusy(true);
-    m_admin.rotateSecret(service, std::move(bytes), [this, service](Result<void> rotated) {
-        setBusy(false);
-        Q_EMIT rotateFinished(rotated.ok(), rotated ? tr("Replaced the key of %1.").arg(service) : rotated.error().message);
+    m_admin.rotateSecret(service, std::move(bytes), [self = QPointer(this), service](Result<void> rotated) {
+        if (!self)
+            return;
+        self->setBusy(false);
+        Q_EMIT self->rotateFinished(rotated.ok(), rotated ? tr("Replaced the key of %1.").arg(service) : rotated.error().message);
     });
 }
 

@@ -319,7 +319,7 @@ QLabel *ServicesWindow::addErrorLabel(const QString &key, QWidget *field)
     label->setObjectName(QStringLiteral("error:") + key);
     label->setAccessibleName(tr("Error"));
     label->setWordWrap(true);
-    label->setStyleSheet(QStringLiteral("color: palette(highlight); font-weight: bold;"));
+    label->setStyleSheet(QStringLiteral("color: #d32f2f; font-weight: bold;"));
     label->setVisible(false);
     m_errorLabels.insert(key, label);
     m_fieldOfError.insert(key, field);

@@ -370,7 +370,7 @@ QLabel *ServiceWizard::addErrorLabel(const QString &key, QWidget *parent, QWidge
     auto *label = wrappedLabel(QString(), parent);
     label->setObjectName(QStringLiteral("error:") + key);
     label->setAccessibleName(tr("Error"));
-    label->setStyleSheet(QStringLiteral("color: palette(highlight); font-weight: bold;"));
+    label->setStyleSheet(QStringLiteral("color: #d32f2f; font-weight: bold;"));
     label->setVisible(false);
     m_errorLabels.insert(key, label);
     if (field)

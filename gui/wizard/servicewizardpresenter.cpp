@@ -6,6 +6,7 @@
 #include "core/names.h"
 
 #include <QFileInfo>
+#include <QPointer>
 #include <QRegularExpression>
 #include <QSslCertificate>
 
@@ -380,14 +381,21 @@ void ServiceWizardPresenter::save(const QString &secret)
     }
     const ServiceConfig service = draftService().value();
     setBusy(true);
-    m_admin.addService(m_name, service, std::move(*bytes), m_templateId, [this](Result<void> added) {
-        setBusy(false);
-        if (!added)
-            placeError(added.error(), QStringLiteral("save"));
-        m_saved = added.ok();
-        Q_EMIT errorsChanged();
-        Q_EMIT saveFinished(m_saved);
+    // The keychain may answer after the wizard was closed: then nobody is told.
+    m_admin.addService(m_name, service, std::move(*bytes), m_templateId, [self = QPointer(this)](Result<void> added) {
+        if (self)
+            self->saveDone(added);
     });
+}
+
+void ServiceWizardPresenter::saveDone(const Result<void> &added)
+{
+    setBusy(false);
+    if (!added)
+        placeError(added.error(), QStringLiteral("save"));
+    m_saved = added.ok();
+    Q_EMIT errorsChanged();
+    Q_EMIT saveFinished(m_saved);
 }
 
 } // namespace keyward::gui

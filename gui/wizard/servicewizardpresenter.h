@@ -99,6 +99,7 @@ private:
     // Puts a save or draft error under its field (a JSON pointer in the message names it).
     void placeError(const Error &error, const QString &fallbackKey);
     void setBusy(bool busy);
+    void saveDone(const Result<void> &added);
     // The secret's bytes, or an error under "secret".
     std::optional<QByteArray> secretBytes(const QString &secret);
 

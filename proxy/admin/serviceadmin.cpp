@@ -203,15 +203,21 @@ Result<ServiceAdmin::Locked> ServiceAdmin::lockAndLoad() const
 Result<void> ServiceAdmin::record(const QString &command, const QString &target, const QString &whatChanged,
                                   const QString &done, const QString &service)
 {
-    AuditLog audit(m_home.auditDatabase());
-    const auto recorded = recordChange(audit, command, target, whatChanged, m_actor.agent, service, m_actor.client);
+    return recordFor(Context{m_home, m_actor, m_hooks}, command, target, whatChanged, done, service);
+}
+
+Result<void> ServiceAdmin::recordFor(const Context &context, const QString &command, const QString &target,
+                                     const QString &whatChanged, const QString &done, const QString &service)
+{
+    AuditLog audit(context.home.auditDatabase());
+    const auto recorded = recordChange(audit, command, target, whatChanged, context.actor.agent, service, context.actor.client);
     if (!recorded) {
         return Error{recorded.error().code, QStringLiteral("%1, but the change could not be recorded in the audit log: %2")
                                                 .arg(done, recorded.error().message)};
     }
-    log()->info("{} {} by {}", command.toStdString(), target.toStdString(), m_actor.agent.toStdString());
-    if (m_hooks.changed)
-        m_hooks.changed();
+    log()->info("{} {} by {}", command.toStdString(), target.toStdString(), context.actor.agent.toStdString());
+    if (context.hooks.changed)
+        context.hooks.changed();
     return {};
 }
 
@@ -250,18 +256,18 @@ void ServiceAdmin::addService(const QString &name, const ServiceConfig &service,
     }
     SecretStore *secrets = store.value();
     secrets->write(serviceSecretKey(name), pending->secret,
-                   [this, pending, secrets, name, service, templateId, done](Result<void> written) {
+                   [context = Context{m_home, m_actor, m_hooks}, pending, secrets, name, service, templateId, done](Result<void> written) {
         wipe(pending->secret);
         if (!written) {
             done(written);
             return;
         }
-        if (auto saved = saveConfigFile(m_home.configFile(), pending->config); !saved) {
+        if (auto saved = saveConfigFile(context.home.configFile(), pending->config); !saved) {
             // The config does not name the service: take its secret back out of the store.
             secrets->remove(serviceSecretKey(name), [pending, done, error = saved.error()](Result<void>) { done(error); });
             return;
         }
-        done(record(QStringLiteral("service add"), name, describeAddedService(service, pending->config, templateId),
+        done(recordFor(context, QStringLiteral("service add"), name, describeAddedService(service, pending->config, templateId),
                     QStringLiteral("Added service '%1' and stored its secret").arg(name), name));
     });
 }
@@ -285,17 +291,17 @@ void ServiceAdmin::removeService(const QString &name, Done done)
         done(store.error());
         return;
     }
-    store.value()->remove(serviceSecretKey(name), [this, pending, name, done](Result<void> removed) {
+    store.value()->remove(serviceSecretKey(name), [context = Context{m_home, m_actor, m_hooks}, pending, name, done](Result<void> removed) {
         if (!removed && removed.error().code != QLatin1String(secret_errors::kNotFound)) {
             done(removed);
             return;
         }
         pending->config.services.erase(name);
-        if (auto saved = saveConfigFile(m_home.configFile(), pending->config); !saved) {
+        if (auto saved = saveConfigFile(context.home.configFile(), pending->config); !saved) {
             done(saved);
             return;
         }
-        done(record(QStringLiteral("service remove"), name, QStringLiteral("removed with its secret"),
+        done(recordFor(context, QStringLiteral("service remove"), name, QStringLiteral("removed with its secret"),
                     QStringLiteral("Removed service '%1' and its secret").arg(name), name));
     });
 }
@@ -320,13 +326,14 @@ void ServiceAdmin::rotateSecret(const QString &name, QByteArray secret, Done don
         done(store.error());
         return;
     }
-    store.value()->write(serviceSecretKey(name), pending->secret, [this, pending, name, done](Result<void> written) {
+    store.value()->write(serviceSecretKey(name), pending->secret,
+                         [context = Context{m_home, m_actor, m_hooks}, pending, name, done](Result<void> written) {
         wipe(pending->secret);
         if (!written) {
             done(written);
             return;
         }
-        done(record(QStringLiteral("service rotate"), name, QStringLiteral("secret replaced"),
+        done(recordFor(context, QStringLiteral("service rotate"), name, QStringLiteral("secret replaced"),
                     QStringLiteral("Replaced the secret of '%1'").arg(name), name));
     });
 }

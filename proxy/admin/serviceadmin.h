@@ -88,7 +88,7 @@ public:
         Config config;
     };
 
-    // The admin must outlive the asynchronous changes it started (their `done` included).
+    // The admin need not outlive the asynchronous changes it started: they keep what they need.
     ServiceAdmin(const KeywardHome &home, AdminActor actor, StoreProvider stores, Hooks hooks = {});
 
     const KeywardHome &home() const { return m_home; }
@@ -131,9 +131,17 @@ public:
     Result<PolicyOutcome> replacePolicy(const QString &name, const QString &agent, const Policy &policy);
 
 private:
+    // What recording a change needs, copied into the callbacks of asynchronous changes.
+    struct Context {
+        KeywardHome home;
+        AdminActor actor;
+        Hooks hooks;
+    };
     // Records the change row and calls Hooks::changed; an error says `done` happened anyway.
     Result<void> record(const QString &command, const QString &target, const QString &whatChanged, const QString &done,
                         const QString &service);
+    static Result<void> recordFor(const Context &context, const QString &command, const QString &target,
+                                  const QString &whatChanged, const QString &done, const QString &service);
 
     KeywardHome m_home;
     AdminActor m_actor;

@@ -175,6 +175,21 @@ private Q_SLOTS:
         QCOMPARE(f.onDisk().services.at(QStringLiteral("github")), GuiAdminFixture::exampleService());
     }
 
+    void closingTheWizardWhileTheKeychainIsSlowIsSafe()
+    {
+        GuiAdminFixture f;
+        f.store.hangOn(FakeSecretStore::Write);
+        auto presenter = std::make_unique<ServiceWizardPresenter>(f.context());
+        presenter->setTemplateId(QStringLiteral("github"));
+        presenter->save(QStringLiteral("ghp_canary"));
+        QVERIFY(presenter->busy());
+        presenter.reset(); // the user closed the wizard
+        f.store.releaseHungCalls();
+        // The add completes without anyone to tell.
+        QTRY_VERIFY(f.onDisk().services.count(QStringLiteral("github")));
+        QCOMPARE(f.changeRows().size(), 1);
+    }
+
     void wizardDrivenToAStoredService()
     {
         GuiAdminFixture f;
