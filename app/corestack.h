@@ -36,6 +36,9 @@ public:
     AuditLog &audit() { return m_audit; }
     CallExecutor &executor() { return m_executor; }
     SecretCache &secrets() { return m_secrets; }
+    // The store behind secrets(), for admin changes made in this process (the tray's windows).
+    SecretStore &secretStore() { return *m_store; }
+    QNetworkAccessManager &network() { return m_network; }
     // The encrypted file store when settings.secretStore is "file"; null with the keychain.
     FileStore *fileStore() { return m_fileStore; }
     // Unlocks the encrypted file store with `passphrase` (one Argon2id derivation, about a second,

@@ -22,9 +22,12 @@
 #include "models/agentsmodel.h"
 #include "platform/autostart.h"
 #include "settings/settingspresenter.h"
+#include "windows/admincontext.h"
 #include "windows/auditwindow.h"
+#include "windows/serviceswindow.h"
 #include "windows/settingswindow.h"
 #include "windows/windowregistry.h"
+#include "wizard/servicewizard.h"
 
 #include <QApplication>
 #include <QDeadlineTimer>
@@ -96,6 +99,37 @@ Result<std::unique_ptr<Owner>> takeOverHome(const KeywardHome &home)
         }
         QThread::msleep(50);
     }
+}
+
+// Registers the admin windows of issue 6 (the services window and the service wizard) with
+// `windows`. Changes made in them act on `core` directly (the tray is the owner): after each one
+// the owner re-reads config.json and state.json and drops its cached secrets, as its "reload" op
+// does for the command line.
+void registerAdminWindows(gui::WindowRegistry &windows, const KeywardHome &home, CoreStack &core)
+{
+    const gui::AdminContext admin{home,
+                                  core.config(),
+                                  core.kills(),
+                                  core.audit(),
+                                  core.secretStore(),
+                                  core.network(),
+                                  [&core] {
+                                      core.config().reload();
+                                      core.kills().reload();
+                                      core.secrets().dropAll();
+                                  }};
+    windows.add(QStringLiteral("services"), [admin, &windows]() -> QWidget * {
+        auto *window = new gui::ServicesWindow(admin);
+        QObject::connect(window, &gui::ServicesWindow::addServiceRequested, &windows,
+                         [&windows] { windows.show(QStringLiteral("wizard")); });
+        return window;
+    });
+    windows.add(QStringLiteral("wizard"), [admin]() -> QWidget * {
+        // A fresh wizard each time: it is destroyed when it finishes or is cancelled.
+        auto *wizard = new gui::ServiceWizard(admin);
+        QObject::connect(wizard, &QDialog::finished, wizard, &QObject::deleteLater);
+        return wizard;
+    });
 }
 
 // The agent calls recorded since local midnight (0 when the audit cannot be read: the tooltip is
@@ -204,11 +238,11 @@ int runTray(const QStringList &args)
         });
     auto icon = std::make_unique<gui::TrayIcon>(*presenter);
     QApplication::setQuitOnLastWindowClosed(false);
-
     // The windows, by name, for the menu and `keyward --show`.
     auto windows = std::make_unique<gui::WindowRegistry>();
+    registerAdminWindows(*windows, home, core);
     const QString auditDatabase = home.auditDatabase();
-    windows->registerWindow(QStringLiteral("audit"), [auditDatabase] { return new gui::AuditWindow(auditDatabase); });
+    windows->add(QStringLiteral("audit"), [auditDatabase] { return new gui::AuditWindow(auditDatabase); });
     const Autostart autostart(QCoreApplication::applicationFilePath());
     Owner *ownerPtr = running.get();
     auto settings = std::make_unique<gui::SettingsPresenter>(
@@ -220,7 +254,7 @@ int runTray(const QStringList &args)
     gui::SettingsPresenter *settingsPresenter = settings.get();
     gui::AgentsModel *agentsModel = agents.get();
     QObject::connect(running.get(), &Owner::httpChanged, settingsPresenter, &gui::SettingsPresenter::changed);
-    windows->registerWindow(QStringLiteral("settings"), [settingsPresenter, agentsModel] {
+    windows->add(QStringLiteral("settings"), [settingsPresenter, agentsModel] {
         return new gui::SettingsWindow(*settingsPresenter, *agentsModel);
     });
     gui::WindowRegistry *registry = windows.get();

@@ -1,5 +1,7 @@
 #include "cli/adminsupport.h"
 
+#include "policy/widening.h"
+
 #include "audit/auditlog.h"
 #include "audit/changerecorder.h"
 #include "audit/retention.h"
@@ -87,10 +89,28 @@ Result<std::unique_ptr<SecretStore>> makeSecretStore(const KeywardHome &home, co
         std::make_unique<KeychainStore>(home.keychainServiceName(), std::chrono::milliseconds(kKeychainTimeoutMs)));
 }
 
-QString secretStoreLabel(const Config &config)
+admin::ServiceAdmin serviceAdmin(const KeywardHome &home, const Output &out, std::unique_ptr<SecretStore> &store)
 {
-    return config.settings.secretStore == SecretStoreKind::File ? QStringLiteral("the encrypted file secrets.kwv")
-                                                                : QStringLiteral("the keychain");
+    admin::ServiceAdmin::Hooks hooks;
+    hooks.warn = [&out](const QString &warning) { out.message(QStringLiteral("keyward: warning: ") + warning); };
+    hooks.changed = [home, &out] { tellOwnerToReload(home, out); };
+    hooks.beforeSave = [home, &out](const QString &command, const Config &before, const Config &after,
+                                    std::unique_ptr<HomeLock> &lock) -> Result<void> {
+        const auto unchanged = [&home, &before] {
+            const auto now = loadConfigFile(home.configFile());
+            return now && *now == before;
+        };
+        return askToConfirmWidening(home, out, command, policy::wideningChanges(before, after), lock, unchanged);
+    };
+    return admin::ServiceAdmin(home, admin::AdminActor::commandLine(),
+                               [home, &store](const Config &config) -> Result<SecretStore *> {
+        auto made = makeSecretStore(home, config);
+        if (!made)
+            return made.error();
+        store = std::move(made).value();
+        return store.get();
+    },
+                               std::move(hooks));
 }
 
 Result<void> runStoreCall(const std::function<void(SecretStore::DoneCallback)> &call)
@@ -155,12 +175,12 @@ void tellOwnerToReload(const KeywardHome &home, const Output &out)
     }
 }
 
-std::optional<int> confirmWidening(const KeywardHome &home, const Output &out, const QString &command,
-                                   const QStringList &changes, std::unique_ptr<HomeLock> &lock,
-                                   const std::function<bool()> &stillCurrent)
+Result<void> askToConfirmWidening(const KeywardHome &home, const Output &out, const QString &command,
+                                  const QStringList &changes, std::unique_ptr<HomeLock> &lock,
+                                  const std::function<bool()> &stillCurrent)
 {
     if (changes.isEmpty() || daemon::OwnerLock::ownerPid(home) == 0)
-        return std::nullopt;
+        return {};
     const QString summary = QStringLiteral("`keyward %1` widens access: %2").arg(command, changes.join(QStringLiteral("; ")));
     lock.reset();
     const auto answer = [&]() -> Result<nlohmann::json> {
@@ -175,26 +195,35 @@ std::optional<int> confirmWidening(const KeywardHome &home, const Output &out, c
         const bool ownerGone = answer.error().code == QLatin1String(daemon::owner_errors::kNotRunning)
             && daemon::OwnerLock::ownerPid(home) == 0;
         if (!ownerGone) {
-            return out.error(QStringLiteral("not_confirmed"),
-                             QStringLiteral("not confirmed: the Keyward tray app could not be asked (%1); nothing was "
-                                            "changed")
-                                 .arg(answer.error().message));
+            return Error{QStringLiteral("not_confirmed"),
+                         QStringLiteral("not confirmed: the Keyward tray app could not be asked (%1); nothing was "
+                                        "changed")
+                             .arg(answer.error().message)};
         }
         // The owner went away meanwhile: no one to ask, as when none runs.
     } else if (!answer->value("confirmed", false)) {
-        return out.error(QStringLiteral("not_confirmed"),
-                         QStringLiteral("not confirmed: the change was denied in the Keyward tray app, or not confirmed "
-                                        "within 60 s; nothing was changed"));
+        return Error{QStringLiteral("not_confirmed"),
+                     QStringLiteral("not confirmed: the change was denied in the Keyward tray app, or not confirmed "
+                                    "within 60 s; nothing was changed")};
     }
     auto again = HomeLock::acquire(home);
     if (!again)
-        return out.error(again.error().code, again.error().message);
+        return again.error();
     lock = std::move(again).value();
     if (!stillCurrent()) {
-        return out.error(QStringLiteral("changed_meanwhile"),
-                         QStringLiteral("the configuration changed while the change waited for confirmation; nothing "
-                                        "was changed: run the command again"));
+        return Error{QStringLiteral("changed_meanwhile"),
+                     QStringLiteral("the configuration changed while the change waited for confirmation; nothing "
+                                    "was changed: run the command again")};
     }
+    return {};
+}
+
+std::optional<int> confirmWidening(const KeywardHome &home, const Output &out, const QString &command,
+                                   const QStringList &changes, std::unique_ptr<HomeLock> &lock,
+                                   const std::function<bool()> &stillCurrent)
+{
+    if (auto go = askToConfirmWidening(home, out, command, changes, lock, stillCurrent); !go)
+        return out.error(go.error().code, go.error().message);
     return std::nullopt;
 }
 

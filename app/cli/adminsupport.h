@@ -2,6 +2,7 @@
 
 #include "cli/output.h"
 
+#include "admin/serviceadmin.h"
 #include "config/config.h"
 #include "config/homelock.h"
 #include "core/keywardhome.h"
@@ -36,7 +37,13 @@ Result<std::unique_ptr<SecretStore>> makeSecretStore(const KeywardHome &home, co
 
 // Where makeSecretStore() keeps secrets, for messages: "the keychain" or "the encrypted file
 // secrets.kwv".
-QString secretStoreLabel(const Config &config);
+using admin::secretStoreLabel;
+
+// The ServiceAdmin of the command line (agent "cli", client keyward-cli): its store is the one
+// makeSecretStore() opens for the config read under the lock, kept in `store` (which must outlive
+// the admin's changes); warnings go to stderr; a running owner is told of each change
+// (tellOwnerToReload).
+admin::ServiceAdmin serviceAdmin(const KeywardHome &home, const Output &out, std::unique_ptr<SecretStore> &store);
 
 // Runs one asynchronous SecretStore call to completion in a local event loop. A store that breaks
 // its contract and never answers gives a keychain_error after its timeout plus a margin.
@@ -66,6 +73,11 @@ inline constexpr int kConfirmWaitMs = 70000;
 // Returns nullopt to go on (holding `lock`), or the exit code to stop with: ExitFailure with error
 // "not_confirmed" when the user denied it, did not answer in time, or the tray could not be asked;
 // "changed_meanwhile" when `stillCurrent` says no; the lock's error when it cannot be taken again.
+// confirmWidening() as a Result (nothing printed): the error to stop with, or success holding the lock.
+Result<void> askToConfirmWidening(const KeywardHome &home, const Output &out, const QString &command,
+                                  const QStringList &changes, std::unique_ptr<HomeLock> &lock,
+                                  const std::function<bool()> &stillCurrent);
+
 std::optional<int> confirmWidening(const KeywardHome &home, const Output &out, const QString &command,
                                    const QStringList &changes, std::unique_ptr<HomeLock> &lock,
                                    const std::function<bool()> &stillCurrent);

@@ -464,71 +464,37 @@ int runSet(const QStringList &args)
         return *stop;
 
     const KeywardHome home = KeywardHome::fromEnvironment();
-    auto lock = HomeLock::acquire(home);
-    if (!lock)
-        return out.error(lock.error().code, lock.error().message);
-    auto loaded = loadConfigFile(home.configFile());
-    if (!loaded)
-        return out.error(loaded.error().code, loaded.error().message);
-    Config config = std::move(loaded).value();
-    applyRetentionIfDue(home, config, out);
-    int exitCode = ExitFailure;
-    if (!findService(config, name, out, exitCode))
-        return exitCode;
-    const Config before = config;
-    ServiceConfig &service = config.services[name];
-
-    // An agent's lists start from what the agent has now, so the change applies to that.
-    Policy policy = agent.isEmpty() ? service.policy : policy::effectivePolicy(service, agent);
-    if (policy::isInvalidOverride(policy))
-        return out.error(QStringLiteral("config_invalid"),
-                         QStringLiteral("the override of agent '%1' is invalid; fix it in config.json first").arg(agent));
-    QStringList summary;
-    const auto fields = applyChange(change, service.auth, policy, summary);
-    if (!fields)
-        return out.error(fields.error().code, fields.error().message,
-                         fields.error().code == QLatin1String("usage") ? ExitUsage : ExitFailure);
-
+    // A missing service is reported with the known ones before anything is locked; the admin checks
+    // again under the lock.
+    {
+        const auto current = loadConfigFile(home.configFile());
+        if (!current)
+            return out.error(current.error().code, current.error().message);
+        int exitCode = ExitFailure;
+        if (!findService(*current, name, out, exitCode))
+            return exitCode;
+    }
+    std::unique_ptr<SecretStore> store;
+    admin::ServiceAdmin admin = serviceAdmin(home, out, store);
+    auto outcome = admin.changePolicy(name, agent, [&change](Policy &policy, const ServiceConfig &service, QStringList &summary) {
+        return applyChange(change, service.auth, policy, summary);
+    });
+    if (!outcome)
+        return out.error(outcome.error().code, outcome.error().message,
+                         outcome.error().code == QLatin1String("usage") ? ExitUsage : ExitFailure);
+    const QStringList &summary = outcome->summary;
     const QString target = agent.isEmpty() ? name : QString(name + u'/' + agent);
-    if (!fields->isEmpty()) {
-        if (agent.isEmpty()) {
-            service.policy = policy;
-        } else {
-            const auto existing = service.agentPoliciesJson.find(agent);
-            json overrides = existing == service.agentPoliciesJson.end()
-                ? json::object()
-                : json::parse(existing->second.toStdString(), nullptr, false);
-            if (!overrides.is_object())
-                overrides = json::object();
-            const json values = policyJson(policy);
-            for (const QString &field : *fields)
-                overrides[field.toStdString()] = values[field.toStdString()];
-            service.agentPoliciesJson[agent] = QString::fromStdString(overrides.dump());
-        }
-        const auto unchanged = [&home, &before] {
-            const auto now = loadConfigFile(home.configFile());
-            return now && *now == before;
-        };
-        if (const auto stop = confirmWidening(home, out, QStringLiteral("policy set"), policy::wideningChanges(before, config),
-                                              lock.value(), unchanged))
-            return *stop;
-        if (auto saved = saveConfigFile(home.configFile(), config); !saved)
-            return out.error(saved.error().code, saved.error().message);
-        const QString what = summary.join(QStringLiteral("; "));
-        if (const auto failed = recordAdminChange(home, out, QStringLiteral("policy set"), target, what,
-                                                  QStringLiteral("Changed the policy of '%1' (%2)").arg(target, what), name))
-            return *failed;
+    if (!outcome->fields.isEmpty()) {
         if (!out.json())
-            out.message(QStringLiteral("Changed the policy of '%1': %2.").arg(target, what));
+            out.message(QStringLiteral("Changed the policy of '%1': %2.").arg(target, summary.join(QStringLiteral("; "))));
     } else if (!out.json()) {
         out.message(QStringLiteral("Nothing changed: the policy of '%1' already is as asked.").arg(target));
     }
     if (out.json()) {
-        const ServiceConfig &saved = config.services[name];
-        json object = policyJson(policy::effectivePolicy(saved, agent));
+        json object = policyJson(policy::effectivePolicy(outcome->service, agent));
         object["service"] = name.toStdString();
         object["agent"] = agent.isEmpty() ? json(nullptr) : json(agent.toStdString());
-        object["changed"] = !fields->isEmpty();
+        object["changed"] = !outcome->fields.isEmpty();
         object["summary"] = summary.join(QStringLiteral("; ")).toStdString();
         out.object(object);
     }

@@ -12,6 +12,7 @@
 #include "cli/secretinput.h"
 #include "cli/subcommand.h"
 
+#include "admin/serviceadmin.h"
 #include "config/configjson.h"
 #include "config/homelock.h"
 #include "config/units.h"
@@ -37,29 +38,10 @@ using json = nlohmann::json;
 
 const QString kNamePattern = QStringLiteral("[a-z0-9][a-z0-9_-]{0,63}");
 
-QString secretKey(const QString &service) { return QStringLiteral("service/") + service; }
+using admin::wipe;
+using admin::describeRules;
 
-void wipe(QByteArray &secret)
-{
-    if (!secret.isEmpty())
-        std::memset(secret.data(), 0, size_t(secret.size()));
-    secret.clear();
-}
-
-const char *authName(AuthType type)
-{
-    switch (type) {
-    case AuthType::Bearer:
-        return "bearer";
-    case AuthType::Basic:
-        return "basic";
-    case AuthType::Header:
-        return "header";
-    case AuthType::Query:
-        return "query";
-    }
-    return "bearer";
-}
+std::string authName(AuthType type) { return admin::authTypeName(type).toStdString(); }
 
 json toJson(const nlohmann::ordered_json &ordered) { return json::parse(ordered.dump()); }
 
@@ -128,7 +110,13 @@ int notFound(const Output &out, const QString &name)
                      QStringLiteral("there is no service named '%1'; `keyward service list` shows the services").arg(name));
 }
 
-Result<LockedConfig> lockAndLoad(const Context &ctx) { return lockAndLoadConfig(ctx.home, ctx.out); }
+// Reports an error of the ServiceAdmin: a missing service as notFound(), the rest as they are.
+int adminError(const Output &out, const QString &name, const Error &error)
+{
+    if (error.code == QLatin1String(admin::admin_errors::kNotFound))
+        return notFound(out, name);
+    return out.error(error.code, error.message);
+}
 
 // Reads the secret of `name` from stdin or the terminal; refuses what cannot go into a header or
 // query parameter.
@@ -360,21 +348,6 @@ std::optional<int> serviceFromTemplateFlags(const QCommandLineParser &parser, co
     return std::nullopt;
 }
 
-QString describeRules(const Policy &policy);
-
-// What `service add` records in the audit: the service's shape, never its secret.
-QString describeAdded(const ServiceConfig &service, const Config &config, const QString &templateId)
-{
-    QString auth = QString::fromLatin1(authName(service.auth.type));
-    if (service.auth.type == AuthType::Header)
-        auth += QStringLiteral(" ") + service.auth.header;
-    else if (service.auth.type == AuthType::Query)
-        auth += QStringLiteral(" parameter ") + service.auth.param;
-    const QString from = templateId.isEmpty() ? QString() : QStringLiteral(" from template %1").arg(templateId);
-    return QStringLiteral("added%1 with base URL %2, auth %3, rules: %4; secret stored in %5")
-        .arg(from, service.baseUrl, auth, describeRules(service.policy), secretStoreLabel(config));
-}
-
 int runAdd(const QStringList &args)
 {
     Context ctx;
@@ -419,36 +392,18 @@ int runAdd(const QStringList &args)
         return out.error(secret.error().code, secret.error().message);
     QByteArray secretBytes = std::move(secret).value();
 
-    auto locked = lockAndLoad(ctx);
-    if (!locked) {
-        wipe(secretBytes);
-        return out.error(locked.error().code, locked.error().message);
-    }
-    Config &config = locked.value().config;
-    if (config.services.count(name)) {
-        wipe(secretBytes);
-        return exists();
-    }
-    auto store = makeSecretStore(ctx.home, config);
-    if (!store) {
-        wipe(secretBytes);
-        return out.error(store.error().code, store.error().message);
-    }
-    SecretStore &secrets = **store;
-    const auto written = runStoreCall([&](SecretStore::DoneCallback done) { secrets.write(secretKey(name), secretBytes, done); });
+    std::unique_ptr<SecretStore> store;
+    admin::ServiceAdmin admin = serviceAdmin(ctx.home, out, store);
+    const auto added = runStoreCall([&](SecretStore::DoneCallback done) {
+        admin.addService(name, service, std::move(secretBytes), templateId, done);
+    });
     wipe(secretBytes);
-    if (!written)
-        return out.error(written.error().code, written.error().message);
-
-    config.services[name] = service;
-    if (auto saved = saveConfigFile(ctx.home.configFile(), config); !saved) {
-        // The config does not name the service: take its secret back out of the store.
-        runStoreCall([&](SecretStore::DoneCallback done) { secrets.remove(secretKey(name), done); });
-        return out.error(saved.error().code, saved.error().message);
+    if (!added) {
+        if (added.error().code == QLatin1String(admin::admin_errors::kExists))
+            return exists();
+        return out.error(added.error().code, added.error().message);
     }
-    if (const auto failed = recordAdminChange(ctx.home, out, QStringLiteral("service add"), name, describeAdded(service, config, templateId),
-                                              QStringLiteral("Added service '%1' and stored its secret").arg(name), name))
-        return *failed;
+    const Config &config = *current;
     if (out.json()) {
         json object = toJson(serviceToJson(service));
         object["name"] = name.toStdString();
@@ -488,7 +443,7 @@ int runList(const QStringList &args)
     QList<QStringList> rows = {{QStringLiteral("NAME"), QStringLiteral("AUTH"), QStringLiteral("STATE"),
                                 QStringLiteral("BASE URL"), QStringLiteral("DESCRIPTION")}};
     for (const auto &[name, service] : config->services) {
-        rows.append({name, QString::fromLatin1(authName(service.auth.type)),
+        rows.append({name, admin::authTypeName(service.auth.type),
                      service.enabled ? QStringLiteral("enabled") : QStringLiteral("disabled"), service.baseUrl,
                      service.description});
     }
@@ -527,25 +482,13 @@ int runTemplates(const QStringList &args)
     QList<QStringList> rows = {{QStringLiteral("ID"), QStringLiteral("NAME"), QStringLiteral("AUTH"),
                                 QStringLiteral("BASE URL"), QStringLiteral("KEY PAGE")}};
     for (const ServiceTemplate &t : serviceTemplates()) {
-        rows.append({t.id, t.displayName, QString::fromLatin1(authName(t.auth.type)),
+        rows.append({t.id, t.displayName, admin::authTypeName(t.auth.type),
                      t.isCustom() ? QStringLiteral("(--base-url)") : t.baseUrl, t.keyPageUrl});
     }
     printTable(ctx.out, rows);
     ctx.out.message(QStringLiteral("Use one with `keyward service add NAME --template ID`; `--json` shows each template's "
                                    "key hint and fields."));
     return ExitOk;
-}
-
-QString describeRules(const Policy &policy)
-{
-    if (policy.rules.isEmpty())
-        return QStringLiteral("none (read-only: GET and HEAD on every path)");
-    QStringList parts;
-    for (const Rule &rule : policy.rules) {
-        const char *action = rule.action == RuleAction::Allow ? "allow" : rule.action == RuleAction::Deny ? "deny" : "ask";
-        parts << QStringLiteral("%1 %2 %3").arg(QString::fromLatin1(action), rule.method, rule.path);
-    }
-    return parts.join(QStringLiteral("; "));
 }
 
 int runShow(const QStringList &args)
@@ -569,7 +512,7 @@ int runShow(const QStringList &args)
         ctx.out.object(object);
         return ExitOk;
     }
-    QString auth = QString::fromLatin1(authName(service.auth.type));
+    QString auth = admin::authTypeName(service.auth.type);
     if (service.auth.type == AuthType::Header) {
         auth += QStringLiteral(" (header %1%2)")
                     .arg(service.auth.header,
@@ -627,26 +570,11 @@ int runRemove(const QStringList &args)
     QString name;
     if (const auto stop = parseAction(parser, args, ctx, QStringLiteral("Remove a service and its secret."), name))
         return *stop;
-    auto locked = lockAndLoad(ctx);
-    if (!locked)
-        return ctx.out.error(locked.error().code, locked.error().message);
-    Config &config = locked.value().config;
-    if (!config.services.count(name))
-        return notFound(ctx.out, name);
-    auto store = makeSecretStore(ctx.home, config);
-    if (!store)
-        return ctx.out.error(store.error().code, store.error().message);
-    const auto removed = runStoreCall([&](SecretStore::DoneCallback done) { (*store)->remove(secretKey(name), done); });
-    if (!removed && removed.error().code != QLatin1String(secret_errors::kNotFound))
-        return ctx.out.error(removed.error().code, removed.error().message);
-
-    config.services.erase(name);
-    if (auto saved = saveConfigFile(ctx.home.configFile(), config); !saved)
-        return ctx.out.error(saved.error().code, saved.error().message);
-    if (const auto failed = recordAdminChange(ctx.home, ctx.out, QStringLiteral("service remove"), name,
-                                              QStringLiteral("removed with its secret"),
-                                              QStringLiteral("Removed service '%1' and its secret").arg(name), name))
-        return *failed;
+    std::unique_ptr<SecretStore> store;
+    admin::ServiceAdmin admin = serviceAdmin(ctx.home, ctx.out, store);
+    const auto removed = runStoreCall([&](SecretStore::DoneCallback done) { admin.removeService(name, done); });
+    if (!removed)
+        return adminError(ctx.out, name, removed.error());
     if (ctx.out.json())
         ctx.out.object({{"name", name.toStdString()}, {"removed", true}});
     else
@@ -673,24 +601,14 @@ int runRotate(const QStringList &args)
         return ctx.out.error(secret.error().code, secret.error().message);
     QByteArray secretBytes = std::move(secret).value();
 
-    auto locked = lockAndLoad(ctx);
-    if (!locked || !locked->config.services.count(name)) {
-        wipe(secretBytes);
-        return locked ? notFound(ctx.out, name) : ctx.out.error(locked.error().code, locked.error().message);
-    }
-    auto store = makeSecretStore(ctx.home, locked->config);
-    if (!store) {
-        wipe(secretBytes);
-        return ctx.out.error(store.error().code, store.error().message);
-    }
-    const auto written = runStoreCall([&](SecretStore::DoneCallback done) { (*store)->write(secretKey(name), secretBytes, done); });
+    std::unique_ptr<SecretStore> store;
+    admin::ServiceAdmin admin = serviceAdmin(ctx.home, ctx.out, store);
+    const auto rotated = runStoreCall([&](SecretStore::DoneCallback done) {
+        admin.rotateSecret(name, std::move(secretBytes), done);
+    });
     wipe(secretBytes);
-    if (!written)
-        return ctx.out.error(written.error().code, written.error().message);
-    if (const auto failed = recordAdminChange(ctx.home, ctx.out, QStringLiteral("service rotate"), name,
-                                              QStringLiteral("secret replaced"),
-                                              QStringLiteral("Replaced the secret of '%1'").arg(name), name))
-        return *failed;
+    if (!rotated)
+        return adminError(ctx.out, name, rotated.error());
     if (ctx.out.json())
         ctx.out.object({{"name", name.toStdString()}, {"rotated", true}});
     else
@@ -707,30 +625,13 @@ int runSetEnabled(const QStringList &args, bool enabled)
                                      : QStringLiteral("Disable a service: every call to it is answered with `disabled`.");
     if (const auto stop = parseAction(parser, args, ctx, synopsis, name))
         return *stop;
-    auto locked = lockAndLoad(ctx);
-    if (!locked)
-        return ctx.out.error(locked.error().code, locked.error().message);
-    Config &config = locked.value().config;
-    const auto found = config.services.find(name);
-    if (found == config.services.end())
-        return notFound(ctx.out, name);
+    std::unique_ptr<SecretStore> store;
+    admin::ServiceAdmin admin = serviceAdmin(ctx.home, ctx.out, store);
+    const auto changed = admin.setEnabled(name, enabled);
+    if (!changed)
+        return adminError(ctx.out, name, changed.error());
     const QString state = enabled ? QStringLiteral("enabled") : QStringLiteral("disabled");
-    if (found->second.enabled != enabled) {
-        const Config before = config;
-        found->second.enabled = enabled;
-        const auto unchanged = [&ctx, &before] {
-            const auto now = loadConfigFile(ctx.home.configFile());
-            return now && *now == before;
-        };
-        if (const auto stop = confirmWidening(ctx.home, ctx.out, QStringLiteral("service enable"),
-                                              policy::wideningChanges(before, config), locked.value().lock, unchanged))
-            return *stop;
-        if (auto saved = saveConfigFile(ctx.home.configFile(), config); !saved)
-            return ctx.out.error(saved.error().code, saved.error().message);
-        if (const auto failed = recordAdminChange(
-                ctx.home, ctx.out, enabled ? QStringLiteral("service enable") : QStringLiteral("service disable"), name,
-                state, QStringLiteral("Service '%1' is now %2").arg(name, state), name))
-            return *failed;
+    if (changed.value()) {
         if (!ctx.out.json())
             ctx.out.message(QStringLiteral("Service '%1' is now %2.").arg(name, state));
     } else if (!ctx.out.json()) {

@@ -2,6 +2,7 @@
 #include "cli/subcommand.h"
 #include "corestack.h"
 
+#include "admin/servicetest.h"
 #include "core/names.h"
 
 #include <QCoreApplication>
@@ -31,27 +32,18 @@ int runServiceTest(const QStringList &args)
     if (found == services.end())
         return out.error(QStringLiteral("not_found"), QStringLiteral("there is no service `%1`; see `keyward service list`").arg(name));
 
-    const QString testPath = found->second.testPath;
-    const nlohmann::json arguments{{"service", name.toStdString()},
-                                   {"method", testPath.isEmpty() ? "HEAD" : "GET"},
-                                   {"path", testPath.isEmpty() ? "/" : testPath.toStdString()},
-                                   {"reason", "keyward service test"}};
     int exitCode = ExitFailure;
     bool finished = false;
-    (*stack)->executor().execute(arguments, Caller{QStringLiteral("cli"), QStringLiteral("keyward-cli")},
-                                 [&](const nlohmann::json &result) {
-        if (result.value("isError", false)) {
-            const auto denial = nlohmann::json::parse(result["content"][0]["text"].get<std::string>(), nullptr, false);
-            exitCode = out.error(QString::fromStdString(denial.value("error", "error")),
-                                 QStringLiteral("the test call failed: ") + QString::fromStdString(denial.value("message", "")));
+    admin::testService((*stack)->executor(), name, found->second, Caller{QStringLiteral("cli"), QStringLiteral("keyward-cli")},
+                       [&](Result<admin::ServiceTestOutcome> outcome) {
+        if (!outcome) {
+            exitCode = out.error(outcome.error().code, QStringLiteral("the test call failed: ") + outcome.error().message);
         } else {
-            const auto &content = result["structuredContent"];
-            const int status = content.value("status", 0);
+            const int status = outcome->status;
             if (out.json())
                 out.object({{"service", name.toStdString()}, {"status", status}, {"ok", status < 400}});
             else
-                out.line(QStringLiteral("%1: %2 %3 answered HTTP %4").arg(name, QString::fromStdString(arguments["method"]),
-                                                                          QString::fromStdString(arguments["path"])).arg(status));
+                out.line(QStringLiteral("%1: %2 %3 answered HTTP %4").arg(name, outcome->method, outcome->path).arg(status));
             exitCode = status < 400 ? ExitOk : ExitFailure;
             if (status >= 400 && !out.json())
                 out.message(QStringLiteral("keyward: the upstream answered with an error status; check the secret (`keyward service rotate %1`) and the test path").arg(name));

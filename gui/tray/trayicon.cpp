@@ -78,6 +78,8 @@ QList<TrayIcon::WindowEntry> TrayIcon::windowEntries() const
     return {
         {QStringLiteral("services"), QStringLiteral("services"), tr("Services…"), tr("&Services…"),
          tr("Add services, edit their policies, enable, disable, rotate or delete them")},
+        {QStringLiteral("wizard"), QStringLiteral("addService"), tr("Add service…"), tr("Add se&rvice…"),
+         tr("Give Keyward the key of another API")},
         {QStringLiteral("audit"), QStringLiteral("auditLog"), tr("Audit log…"), tr("&Audit log…"),
          tr("Browse, search, export and verify every call agents made")},
         {QStringLiteral("alerts"), QStringLiteral("alerts"), tr("Alerts…"), tr("A&lerts…"),

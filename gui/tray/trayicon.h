@@ -20,8 +20,8 @@ class TrayPresenter;
 
 // The tray icon of the owner (DESIGN.md "GUI"), a thin binding of a TrayPresenter: the icon of
 // its state, its tooltip, and a menu with the status line, "Stop all agents" (the global kill
-// switch), "Stop one service" (each service's switch), "Services…", "Audit log…", "Alerts…", "Clients…",
-// "Settings…" (each asks for its window by name through windowRequested) and Quit.
+// switch), "Stop one service" (each service's switch), "Services…", "Add service…", "Audit log…", "Alerts…",
+// "Clients…", "Settings…" (each asks for its window by name through windowRequested) and Quit.
 //
 // Where no tray host exists (QSystemTrayIcon::isSystemTrayAvailable() is false, e.g. GNOME without
 // the AppIndicator extension) it shows instead a small window with the same status line and kill
@@ -43,8 +43,8 @@ public:
 Q_SIGNALS:
     // Quit was chosen (in the menu or the fallback window, or that window was closed).
     void quitRequested();
-    // A window was chosen in the menu or the fallback window: "services", "audit", "alerts",
-    // "clients" or "settings".
+    // A window was chosen in the menu or the fallback window: "services", "wizard" (Add service…),
+    // "audit", "alerts", "clients" or "settings" (WindowRegistry's names).
     void windowRequested(const QString &name);
 
 private:

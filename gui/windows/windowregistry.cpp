@@ -2,16 +2,15 @@
 
 namespace keyward::gui {
 
+WindowRegistry::WindowRegistry(QObject *parent) : QObject(parent) {}
+
 WindowRegistry::~WindowRegistry()
 {
     for (const QPointer<QWidget> &window : std::as_const(m_windows))
         delete window.data();
 }
 
-void WindowRegistry::registerWindow(const QString &name, std::function<QWidget *()> factory)
-{
-    m_factories.insert(name, std::move(factory));
-}
+void WindowRegistry::add(const QString &name, Factory factory) { m_factories.insert(name, std::move(factory)); }
 
 bool WindowRegistry::show(const QString &name)
 {
@@ -19,24 +18,17 @@ bool WindowRegistry::show(const QString &name)
     if (factory == m_factories.cend())
         return false;
     QPointer<QWidget> &window = m_windows[name];
-    if (!window)
+    if (!window) {
         window = (*factory)();
-    if (!window)
-        return false;
-    if (window->isMinimized())
-        window->showNormal();
-    else
-        window->show();
+        if (!window)
+            return false;
+        Q_EMIT created(name, window);
+    }
+    window->show();
+    window->setWindowState((window->windowState() & ~Qt::WindowMinimized) | Qt::WindowActive);
     window->raise();
     window->activateWindow();
     return true;
-}
-
-QStringList WindowRegistry::names() const
-{
-    QStringList names = m_factories.keys();
-    names.sort();
-    return names;
 }
 
 } // namespace keyward::gui

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <QHash>
+#include <QMap>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -11,29 +11,35 @@
 
 namespace keyward::gui {
 
-// The tray app's top-level windows by name ("services", "audit", "alerts", "clients", "settings"),
-// for the tray menu and `keyward --show NAME`. Each window is made by its factory the first time it
-// is shown and kept (hidden when closed) until the registry is destroyed, which deletes it; a
-// window that deleted itself is made again next time. Requires a QApplication; GUI thread only.
-class WindowRegistry {
+// The tray app's windows by name ("services", "wizard", ...), one instance each: show() creates a
+// window from its factory on first use (or again after it was destroyed, e.g. a wizard deleted when
+// it finished) and otherwise shows, raises and activates the one that exists. Factories are
+// registered by app/ (which owns the wiring); `keyward --show NAME` and the tray menu both go
+// through show(). Windows still open when the registry is destroyed are destroyed with it.
+class WindowRegistry : public QObject {
+    Q_OBJECT
 public:
-    WindowRegistry() = default;
-    ~WindowRegistry();
-    WindowRegistry(const WindowRegistry &) = delete;
-    WindowRegistry &operator=(const WindowRegistry &) = delete;
+    using Factory = std::function<QWidget *()>;
 
-    // Registers (or replaces) the factory of the window `name`; the factory returns a new
-    // top-level widget, owned by the registry from then on.
-    void registerWindow(const QString &name, std::function<QWidget *()> factory);
-    // Shows the window `name` (made now if needed), raised and activated; false when no window of
-    // that name is registered.
+    explicit WindowRegistry(QObject *parent = nullptr);
+    ~WindowRegistry() override;
+
+    // Registers (or replaces) the factory of `name`. The factory returns a new top-level window.
+    void add(const QString &name, Factory factory);
+    QStringList names() const { return m_factories.keys(); }
+
+    // Shows the window `name`; false when no factory has that name.
     bool show(const QString &name);
-    // The registered names, sorted.
-    QStringList names() const;
+    // The window `name` if it exists now, else null.
+    QWidget *window(const QString &name) const { return m_windows.value(name); }
+
+Q_SIGNALS:
+    // A window was created by its factory.
+    void created(const QString &name, QWidget *window);
 
 private:
-    QHash<QString, std::function<QWidget *()>> m_factories;
-    QHash<QString, QPointer<QWidget>> m_windows;
+    QMap<QString, Factory> m_factories;
+    QMap<QString, QPointer<QWidget>> m_windows;
 };
 
 } // namespace keyward::gui

@@ -5,12 +5,12 @@
 namespace keyward {
 
 Result<AuditRow> recordChange(AuditLog &audit, const QString &command, const QString &target, const QString &whatChanged,
-                              const QString &agent, const QString &service)
+                              const QString &agent, const QString &service, const QString &client)
 {
     AuditRow row;
     row.time = QDateTime::currentDateTimeUtc();
     row.agent = agent;
-    row.client = kChangeClient;
+    row.client = client;
     row.service = service;
     row.method = command;
     row.path = target;

@@ -1,93 +1,90 @@
-// The tray's way to its windows (offscreen): the "Audit log…" entry of the tray menu, and its
-// button in the fallback window, ask for the window "audit"; WindowRegistry makes a window once and
-// raises it again, and names what it has.
+// The tray app's windows by name: one instance each (shown again and raised, re-created once
+// destroyed), unknown names refused; the tray's Services… and Add service… ask for them, and the
+// registered services window opens the wizard from its Add button.
 
 #include "tray/trayicon.h"
 #include "tray/traypresenter.h"
+#include "windows/serviceswindow.h"
 #include "windows/windowregistry.h"
+#include "wizard/servicewizard.h"
 
-#include "support/temphome.h"
+#include "guiadminfixture.h"
 
-#include "audit/auditlog.h"
-#include "core/keywardhome.h"
-#include "state/killstate.h"
-
-#include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QtTest>
 
-using keyward::AuditLog;
-using keyward::KeywardHome;
-using keyward::KillState;
+using keyward::gui::ServicesWindow;
+using keyward::gui::ServiceWizard;
 using keyward::gui::TrayIcon;
 using keyward::gui::TrayPresenter;
 using keyward::gui::WindowRegistry;
-using keyward::test::TempHome;
+using keyward::test::GuiAdminFixture;
 
 class TestWindowRegistry : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase() { Q_INIT_RESOURCE(keyward); }
 
-    void theFallbackWindowOpensTheAuditLog()
+    void showsOneInstancePerName()
     {
-        TempHome dir;
-        const KeywardHome home = KeywardHome::atDirectory(dir.path());
-        KillState kills(home.stateFile());
-        QVERIFY(kills.load());
-        AuditLog audit(home.auditDatabase());
-        TrayPresenter presenter(home, kills, audit, [] { return qint64(0); }, [] { return QStringList(); });
-        TrayIcon icon(presenter);
-        QVERIFY(!icon.usesTrayHost()); // offscreen has no tray host
-        QSignalSpy requested(&icon, &TrayIcon::windowRequested);
-        auto *button = icon.fallbackWindow()->findChild<QPushButton *>(QStringLiteral("auditLog"));
-        QVERIFY(button);
-        QVERIFY(!button->accessibleName().isEmpty());
-        QVERIFY(button->focusPolicy() & Qt::TabFocus);
-        QTest::mouseClick(button, Qt::LeftButton);
-        QCOMPARE(requested.count(), 1);
-        QCOMPARE(requested.first().first().toString(), QStringLiteral("audit"));
-    }
-
-    void theRegistryMakesAWindowOnceAndRaisesItAgain()
-    {
-        WindowRegistry registry;
-        QVERIFY(!registry.show(QStringLiteral("audit")));
+        WindowRegistry windows;
         int made = 0;
-        QPointer<QWidget> last;
-        registry.registerWindow(QStringLiteral("audit"), [&made, &last] {
+        windows.add(QStringLiteral("services"), [&made] {
             ++made;
-            last = new QWidget;
-            return last.data();
+            return new QWidget;
         });
-        registry.registerWindow(QStringLiteral("alerts"), [] { return new QWidget; });
-        QCOMPARE(registry.names(), (QStringList{QStringLiteral("alerts"), QStringLiteral("audit")}));
-        QVERIFY(registry.show(QStringLiteral("audit")));
-        QVERIFY(last && last->isVisible());
-        last->hide(); // closed by the user
-        QVERIFY(registry.show(QStringLiteral("audit")));
+        QSignalSpy created(&windows, &WindowRegistry::created);
+        QVERIFY(!windows.show(QStringLiteral("nope")));
+        QVERIFY(windows.window(QStringLiteral("services")) == nullptr);
+        QVERIFY(windows.show(QStringLiteral("services")));
+        QWidget *first = windows.window(QStringLiteral("services"));
+        QVERIFY(first && first->isVisible());
+        first->hide();
+        QVERIFY(windows.show(QStringLiteral("services")));
+        QCOMPARE(windows.window(QStringLiteral("services")), first);
+        QVERIFY(first->isVisible());
         QCOMPARE(made, 1);
-        QVERIFY(last->isVisible());
-        delete last.data(); // a window that deleted itself is made again
-        QVERIFY(registry.show(QStringLiteral("audit")));
+        QCOMPARE(created.size(), 1);
+
+        delete first; // e.g. a wizard that finished
+        QVERIFY(windows.window(QStringLiteral("services")) == nullptr);
+        QVERIFY(windows.show(QStringLiteral("services")));
         QCOMPARE(made, 2);
-        QVERIFY(!registry.show(QStringLiteral("settings")));
+        QCOMPARE(windows.names(), QStringList{QStringLiteral("services")});
     }
 
-    void theRegistryDeletesItsWindows()
+    void trayAsksForTheServicesWindowAndTheWizard()
     {
-        QPointer<QWidget> window;
-        {
-            WindowRegistry registry;
-            registry.registerWindow(QStringLiteral("audit"), [&window] {
-                window = new QWidget;
-                return window.data();
-            });
-            QVERIFY(registry.show(QStringLiteral("audit")));
-            QVERIFY(window);
-        }
-        QVERIFY(!window);
+        GuiAdminFixture f;
+        TrayPresenter presenter(f.home, f.kills, f.audit, [] { return qint64(0); }, [] { return QStringList(); });
+        TrayIcon icon(presenter);
+        QVERIFY(!icon.usesTrayHost()); // offscreen: the fallback window offers the same entries
+        QSignalSpy requested(&icon, &TrayIcon::windowRequested);
+        icon.fallbackWindow()->findChild<QPushButton *>(QStringLiteral("services"))->click();
+        icon.fallbackWindow()->findChild<QPushButton *>(QStringLiteral("addService"))->click();
+        QCOMPARE(requested.size(), 2);
+        QCOMPARE(requested[0].first().toString(), QStringLiteral("services"));
+        QCOMPARE(requested[1].first().toString(), QStringLiteral("wizard"));
+    }
+
+    void servicesWindowOpensTheWizard()
+    {
+        GuiAdminFixture f;
+        const auto context = f.context();
+        WindowRegistry windows;
+        windows.add(QStringLiteral("services"), [&context, &windows]() -> QWidget * {
+            auto *window = new ServicesWindow(context);
+            QObject::connect(window, &ServicesWindow::addServiceRequested, &windows,
+                             [&windows] { windows.show(QStringLiteral("wizard")); });
+            return window;
+        });
+        windows.add(QStringLiteral("wizard"), [&context]() -> QWidget * { return new ServiceWizard(context); });
+        QVERIFY(windows.show(QStringLiteral("services")));
+        windows.window(QStringLiteral("services"))->findChild<QPushButton *>(QStringLiteral("add"))->click();
+        auto *wizard = qobject_cast<ServiceWizard *>(windows.window(QStringLiteral("wizard")));
+        QVERIFY(wizard);
+        QVERIFY(wizard->isVisible());
     }
 };
 
