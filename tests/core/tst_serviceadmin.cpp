@@ -40,7 +40,7 @@ struct Fixture {
     FakeSecretStore store;
     int changes = 0;
     ServiceAdmin admin{home, AdminActor::tray(), [this](const Config &) -> Result<SecretStore *> { return &store; },
-                       ServiceAdmin::Hooks{{}, [this] { ++changes; }}};
+                       ServiceAdmin::Hooks{{}, [this] { ++changes; }, {}}};
 
     Config config() const
     {
