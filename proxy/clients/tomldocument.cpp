@@ -659,8 +659,8 @@ std::string renderValue(const json &value)
             return "{}";
         std::string out = "{ ";
         bool first = true;
-        for (auto it = value.begin(); it != value.end(); ++it) {
-            out += (first ? "" : ", ") + renderKey(it.key()) + " = " + renderValue(*it);
+        for (const std::string &key : writingOrder(value)) {
+            out += (first ? "" : ", ") + renderKey(key) + " = " + renderValue(value.at(key));
             first = false;
         }
         return out + " }";
@@ -681,16 +681,17 @@ bool isTable(const json &value) { return value.is_object() && !value.empty(); }
 std::string renderSection(const KeyPath &path, const json &value, const std::string &eol)
 {
     std::string out = "[" + renderPath(path) + "]";
-    for (auto it = value.begin(); it != value.end(); ++it) {
-        if (!isTable(*it))
-            out += eol + renderStatement({it.key()}, *it);
+    const std::vector<std::string> keys = writingOrder(value);
+    for (const std::string &key : keys) {
+        if (!isTable(value.at(key)))
+            out += eol + renderStatement({key}, value.at(key));
     }
-    for (auto it = value.begin(); it != value.end(); ++it) {
-        if (!isTable(*it))
+    for (const std::string &key : keys) {
+        if (!isTable(value.at(key)))
             continue;
         KeyPath child = path;
-        child.push_back(it.key());
-        out += eol + eol + renderSection(child, *it, eol);
+        child.push_back(key);
+        out += eol + eol + renderSection(child, value.at(key), eol);
     }
     return out;
 }
