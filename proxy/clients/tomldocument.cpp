@@ -963,9 +963,9 @@ Result<ParsedToml> parse(const std::string &text)
 
 Result<nlohmann::json> parseValue(const std::string &text)
 {
-    const std::size_t bom = bomLength(text);
     try {
-        const ::toml::table table = ::toml::parse(std::string_view(text).substr(bom));
+        // toml++ skips one BOM itself, as the scanner does.
+        const ::toml::table table = ::toml::parse(std::string_view(text));
         return toJson(table);
     } catch (const ::toml::parse_error &error) {
         // A key defined twice gets a message naming it.

@@ -163,7 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (format == ConfigFormat::Toml) {
         bool tomlppAccepts = true;
         try {
-            (void)toml::parse(std::string_view(text).substr(text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0));
+            (void)toml::parse(std::string_view(text));
         } catch (const toml::parse_error &) {
             tomlppAccepts = false;
         }
