@@ -262,10 +262,10 @@ Result<std::string> setValue(ConfigFormat format, const std::string &text, const
                 return removed.error();
             edited = std::move(removed.value());
         }
-        for (auto it = value.begin(); it != value.end(); ++it) {
+        for (const std::string &key : writingOrder(value)) {
             KeyPath child = path;
-            child.push_back(it.key());
-            auto set = setValue(format, edited, child, *it);
+            child.push_back(key);
+            auto set = setValue(format, edited, child, value.at(key));
             if (!set)
                 return set.error();
             edited = std::move(set.value());

@@ -217,6 +217,22 @@ std::string printablePath(const std::vector<std::string> &path)
     return out;
 }
 
+std::vector<std::string> writingOrder(const nlohmann::json &object)
+{
+    static const std::vector<std::string> first = {"type", "command", "path", "args", "env", "cwd", "url", "serverUrl", "headers"};
+    std::vector<std::string> keys;
+    keys.reserve(object.size());
+    for (const std::string &key : first) {
+        if (object.contains(key))
+            keys.push_back(key);
+    }
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (std::find(first.begin(), first.end(), it.key()) == first.end())
+            keys.push_back(it.key());
+    }
+    return keys;
+}
+
 Error syntaxError(const std::string &text, std::size_t offset, const std::string &what)
 {
     const LineColumn at = lineColumnAt(text, offset);

@@ -5,6 +5,8 @@
 
 #include "core/result.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -60,6 +62,11 @@ std::string indentUnit(const std::string &text);
 std::string printableKey(const std::string &key);
 // "a.b.c" for messages.
 std::string printablePath(const std::vector<std::string> &path);
+
+// The keys of a JSON object in the order new entries are written: the usual MCP server fields
+// first as clients document them (type, command, path, args, env, cwd, url, serverUrl, headers), then
+// the others alphabetically (nlohmann::json keeps no insertion order).
+std::vector<std::string> writingOrder(const nlohmann::json &object);
 
 // config_syntax error "line L, column C: what".
 Error syntaxError(const std::string &text, std::size_t offset, const std::string &what);

@@ -401,18 +401,26 @@ void writeValue(std::string &out, const json &value, const Layout &layout, const
         }
         out += object ? '{' : '[';
         const std::string inner = indent + layout.unit;
-        bool first = true;
-        for (auto it = value.begin(); it != value.end(); ++it) {
+        const auto separate = [&](bool first) {
             if (!first)
                 out += layout.multiline ? std::string(",") : layout.comma;
-            first = false;
             if (layout.multiline)
                 out += layout.eol + inner;
-            if (object) {
-                writeKey(out, it.key());
+        };
+        if (object) {
+            bool first = true;
+            for (const std::string &key : writingOrder(value)) {
+                separate(first);
+                first = false;
+                writeKey(out, key);
                 out += layout.colon;
+                writeValue(out, value.at(key), layout, inner);
             }
-            writeValue(out, *it, layout, inner);
+        } else {
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                separate(i == 0);
+                writeValue(out, value[i], layout, inner);
+            }
         }
         if (layout.multiline)
             out += layout.eol + indent;

@@ -97,8 +97,8 @@ private Q_SLOTS:
             "      }\n"
             "    },\n"
             "    \"keyward\": {\n"
-            "      \"args\": [\"mcp\", \"--agent\", \"claude-desktop\"],\n"
-            "      \"command\": \"/usr/bin/keyward\"\n"
+            "      \"command\": \"/usr/bin/keyward\",\n"
+            "      \"args\": [\"mcp\", \"--agent\", \"claude-desktop\"]\n"
             "    }\n"
             "  },\n"
             "  \"preferences\": {\n"
@@ -128,8 +128,8 @@ private Q_SLOTS:
             "            }\n"
             "        },\n"
             "        \"keyward\": {\n"
-            "            \"args\": [\"mcp\", \"--agent\", \"cursor\"],\n"
-            "            \"command\": \"/usr/bin/keyward\"\n"
+            "            \"command\": \"/usr/bin/keyward\",\n"
+            "            \"args\": [\"mcp\", \"--agent\", \"cursor\"]\n"
             "        }\n"
             "    }\n"
             "}");
@@ -209,8 +209,8 @@ private Q_SLOTS:
             "  },\n"
             "  \"mcpServers\": {\n"
             "    \"keyward\": {\n"
-            "      \"args\": [\"mcp\", \"--agent\", \"claude-desktop\"],\n"
-            "      \"command\": \"/usr/bin/keyward\"\n"
+            "      \"command\": \"/usr/bin/keyward\",\n"
+            "      \"args\": [\"mcp\", \"--agent\", \"claude-desktop\"]\n"
             "    }\n"
             "  }\n"
             "}\n");
@@ -242,8 +242,8 @@ private Q_SLOTS:
             "      }\r\n"
             "    },\r\n"
             "    \"keyward\": {\r\n"
-            "      \"args\": [\"mcp\", \"--agent\", \"claude-desktop\"],\r\n"
-            "      \"command\": \"/usr/bin/keyward\"\r\n"
+            "      \"command\": \"/usr/bin/keyward\",\r\n"
+            "      \"args\": [\"mcp\", \"--agent\", \"claude-desktop\"]\r\n"
             "    }\r\n"
             "  },\r\n"
             "  \"preferences\": {\r\n"
@@ -330,7 +330,7 @@ private Q_SLOTS:
             << QByteArray("{\"mcpServers\":{\"a\":{\"command\":\"a\"}}}")
             << (QStringList() << "mcpServers" << "keyward")
             << QByteArray("{\"command\": \"k\", \"args\": [\"x\"]}")
-            << QByteArray("{\"mcpServers\":{\"a\":{\"command\":\"a\"},\"keyward\":{\"args\":[\"x\"],\"command\":\"k\"}}}");
+            << QByteArray("{\"mcpServers\":{\"a\":{\"command\":\"a\"},\"keyward\":{\"command\":\"k\",\"args\":[\"x\"]}}}");
         QTest::newRow("vscode jsonc comments trailing commas inputs")
             << ConfigFormat::Jsonc
             << QByteArray("// VS Code MCP servers\n"
@@ -362,9 +362,9 @@ private Q_SLOTS:
             "\t\t\t\"env\": { \"GITHUB_TOKEN\": \"${input:gh-token}\" },\n"
             "\t\t},\n"
             "\t\t\"keyward\": {\n"
-            "\t\t\t\"args\": [\"mcp\", \"--agent\", \"vscode\"],\n"
+            "\t\t\t\"type\": \"stdio\",\n"
             "\t\t\t\"command\": \"/usr/bin/keyward\",\n"
-            "\t\t\t\"type\": \"stdio\"\n"
+            "\t\t\t\"args\": [\"mcp\", \"--agent\", \"vscode\"]\n"
             "\t\t},\n"
             "\t},\n"
             "}\n");
@@ -421,8 +421,8 @@ private Q_SLOTS:
             "    }, // the only one for now\n"
             "    \"keyward\": {\n"
             "      \"command\": {\n"
-            "        \"args\": [\"mcp\", \"--agent\", \"zed\"],\n"
-            "        \"path\": \"/usr/bin/keyward\"\n"
+            "        \"path\": \"/usr/bin/keyward\",\n"
+            "        \"args\": [\"mcp\", \"--agent\", \"zed\"]\n"
             "      },\n"
             "      \"settings\": {}\n"
             "    }\n"
@@ -444,8 +444,8 @@ private Q_SLOTS:
             "  \"context_servers\": {\n"
             "    \"keyward\": {\n"
             "      \"command\": {\n"
-            "        \"args\": [\"mcp\"],\n"
-            "        \"path\": \"/usr/bin/keyward\"\n"
+            "        \"path\": \"/usr/bin/keyward\",\n"
+            "        \"args\": [\"mcp\"]\n"
             "      }\n"
             "    }\n"
             "  },\n"
@@ -488,8 +488,8 @@ private Q_SLOTS:
             "GITHUB_PERSONAL_ACCESS_TOKEN = \"ghp_example\" # moved by keyward later\n"
             "\n"
             "[mcp_servers.keyward]\n"
-            "args = [\"mcp\", \"--agent\", \"codex\"]\n"
             "command = \"/usr/bin/keyward\"\n"
+            "args = [\"mcp\", \"--agent\", \"codex\"]\n"
             "\n"
             "[profiles.fast]\n"
             "model = \"o4-mini\"\n");

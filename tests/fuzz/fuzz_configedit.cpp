@@ -7,6 +7,8 @@
 
 #include "clients/configedit.h"
 
+#include <toml++/toml.h>
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -158,6 +160,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const std::string text(reinterpret_cast<const char *>(data + 1), size - 1);
 
     const auto parsed = keyward::clients::parseConfig(format, text);
+    if (format == ConfigFormat::Toml) {
+        bool tomlppAccepts = true;
+        try {
+            (void)toml::parse(std::string_view(text));
+        } catch (const toml::parse_error &) {
+            tomlppAccepts = false;
+        }
+        FUZZ_CHECK(parsed.ok() == tomlppAccepts ||
+                   (!parsed.ok() && parsed.error().message.contains(QLatin1String("deeper than"))));
+    }
     if (!parsed.ok()) {
         FUZZ_CHECK(parsed.error().code == QLatin1String("config_syntax"));
         FUZZ_CHECK(!parsed.error().message.isEmpty());
