@@ -63,10 +63,14 @@ AlertCenter::AlertCenter(const KeywardHome &home, AuditLog &audit, ConfigStore &
     m_handEdit.setSingleShot(true);
     m_handEdit.setInterval(kHandEditGraceMs);
     connect(&m_handEdit, &QTimer::timeout, this, &AlertCenter::checkHandEdit);
+    m_flush.setSingleShot(true);
+    m_flush.setInterval(kFlushIntervalMs);
+    connect(&m_flush, &QTimer::timeout, this, &AlertCenter::flush);
 }
 
 AlertCenter::~AlertCenter()
 {
+    flush();
     if (m_started)
         m_audit.setAppendObserver({});
 }
@@ -227,9 +231,9 @@ void AlertCenter::handle(AlertEvent event)
                 alert.message = found->message;
                 alert.actionTaken = found->actionTaken;
             }
-            if (const auto updated = m_store.update(alert); !updated)
-                log()->error("an alert could not be updated: {}", updated.error().message.toStdString());
-            Q_EMIT alertsChanged();
+            m_grown.insert(alert.id, alert);
+            if (!m_flush.isActive())
+                m_flush.start();
             return;
         }
         // Not stored by this process (forgotten, or raised before a restart): store it afresh.
@@ -251,7 +255,7 @@ void AlertCenter::handle(AlertEvent event)
     Q_EMIT alertsChanged();
     updateUnseen();
 
-    const auto decision = m_throttle.admit(alert, event.notify, m_engine.settings(), QDateTime::currentDateTimeUtc(), m_zone);
+    const auto decision = m_throttle.admit(alert, event.notify, m_engine.settings(), m_engine.now(), m_zone);
     if (decision.show)
         showNotification(alert, decision.heldBack);
 }
@@ -323,10 +327,28 @@ Result<void> AlertCenter::engage(const KillTarget &target, const QString &actor,
     return {};
 }
 
-Result<QList<Alert>> AlertCenter::alerts(int limit, bool onlyUnseen) { return m_store.list(limit, onlyUnseen); }
+void AlertCenter::flush()
+{
+    m_flush.stop();
+    if (m_grown.isEmpty())
+        return;
+    for (const Alert &alert : std::as_const(m_grown)) {
+        if (const auto updated = m_store.update(alert); !updated)
+            log()->error("an alert could not be updated: {}", updated.error().message.toStdString());
+    }
+    m_grown.clear();
+    Q_EMIT alertsChanged();
+}
+
+Result<QList<Alert>> AlertCenter::alerts(int limit, bool onlyUnseen)
+{
+    flush();
+    return m_store.list(limit, onlyUnseen);
+}
 
 Result<int> AlertCenter::markSeen(const QList<qint64> &ids)
 {
+    flush();
     auto marked = m_store.markSeen(ids);
     if (!marked)
         return marked;

@@ -34,6 +34,9 @@ class KillState;
 // all" engage the kill switches (audited, agent "notification"); "Open audit" emits
 // openAuditRequested().
 //
+// A coalesced alert's growth (count, last_seq) is written within kFlushIntervalMs, and at once
+// before the alerts are read through this object or it is destroyed.
+//
 // Hand edits of config.json: when the config changes on disk and no `change` row from an admin
 // command arrives within kHandEditGraceMs (or came shortly before), the change is recorded as a
 // `change` row "config edit" by agent "hand-edit", which raises an access_change alert.
@@ -47,6 +50,8 @@ public:
     static constexpr int kCatchUpRows = 5000;    // rows of other processes read at once
     static constexpr int kHandEditGraceMs = 1500;
     static constexpr int kLockTimeoutMs = 3000;
+    // A growing alert (coalesced events) is written at most this often: a burst costs one UPDATE.
+    static constexpr int kFlushIntervalMs = 500;
 
     AlertCenter(const KeywardHome &home, AuditLog &audit, ConfigStore &config, KillState &kills,
                 QObject *parent = nullptr);
@@ -95,6 +100,8 @@ private:
         QString message;
         std::optional<QString> actionTaken;
     };
+    // Writes the alerts that grew since the last flush.
+    void flush();
 
     void onAppended(const AuditRow &row);
     void drain();
@@ -126,6 +133,8 @@ private:
     QDateTime m_configChangedAt; // when the config last changed on disk
     QTimer m_handEdit;
     QHash<QString, Stored> m_stored; // engine key → the stored alert it updates
+    QHash<qint64, Alert> m_grown;    // id → the alert as it now stands, not yet written
+    QTimer m_flush;
     qint64 m_unseen = 0;
 };
 

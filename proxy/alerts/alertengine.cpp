@@ -35,6 +35,30 @@ bool isWideningCommand(const QString &command)
 
 QString quoted(const QString &name) { return u'\'' + name + u'\''; }
 
+// Guard refusals that try to leave the policy's view of the path (escapes, encodings that servers
+// read differently, other hosts): signs of an attempt to reach what the agent may not. Malformed
+// input (bad UTF-8, a lowercase method, a query in the path) is not.
+bool isEscapeAttempt(const QString &guardRule)
+{
+    static const QStringList escapes = {
+        QStringLiteral("dot-segment"),  QStringLiteral("encoded-slash"),   QStringLiteral("encoded-backslash"),
+        QStringLiteral("encoded-dot"),  QStringLiteral("encoded-percent"), QStringLiteral("backslash"),
+        QStringLiteral("absolute-url"), QStringLiteral("scheme-relative"), QStringLiteral("outside-base"),
+        QStringLiteral("path-parameter"), QStringLiteral("not-normalized"), QStringLiteral("control-char"),
+        QStringLiteral("invisible-char"), QStringLiteral("confusable-char")};
+    return escapes.contains(guardRule);
+}
+
+// Refused headers that carry credentials or redirect the request; not malformed or hop-by-hop ones.
+bool isCredentialHeader(const QString &header)
+{
+    static const QStringList harmless = {QStringLiteral("invalid"),  QStringLiteral("connection"),
+                                         QStringLiteral("keep-alive"), QStringLiteral("te"),
+                                         QStringLiteral("trailer"),  QStringLiteral("transfer-encoding"),
+                                         QStringLiteral("upgrade"),  QStringLiteral("content-length")};
+    return !harmless.contains(header);
+}
+
 qint64 stringBytes(const QString &text) { return qint64(sizeof(QString)) + text.capacity() * 2; }
 
 } // namespace
@@ -246,11 +270,11 @@ QList<AlertEvent> AlertEngine::observe(const AuditRow &row)
 
     // Signs of exfiltration.
     QString sign;
-    if (denied && rule.startsWith(QLatin1String("header:")))
+    if (denied && rule.startsWith(QLatin1String("header:")) && isCredentialHeader(rule.mid(7)))
         sign = QStringLiteral("tried to send the forbidden header %1").arg(quoted(rule.mid(7)));
-    else if (denied && rule.startsWith(QLatin1String("query:")))
+    else if (denied && rule.startsWith(QLatin1String("query:")) && rule != QLatin1String("query:invalid"))
         sign = QStringLiteral("tried to set the query parameter %1 that carries the credential").arg(quoted(rule.mid(6)));
-    else if (denied && rule.startsWith(QLatin1String("guard:")))
+    else if (denied && rule.startsWith(QLatin1String("guard:")) && isEscapeAttempt(rule.mid(6)))
         sign = QStringLiteral("sent a path or query the guard refused (%1: %2 %3)").arg(rule, row.method, row.path);
     else if (isCredentialEndpoint(row.path))
         sign = QStringLiteral("called the credential endpoint %1 %2%3")

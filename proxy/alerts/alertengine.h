@@ -47,7 +47,10 @@ struct AlertEvent {
 //  - upstream_errors: `count` upstream failures of one service (5xx answers, timeouts, TLS and
 //    connection errors: decision error with rule "upstream_error") in the window.
 //  - exfiltration: `count` signs of one agent in the window; a sign is a refused forbidden header
-//    (rule "header:*"), an attempt to set the credential's query parameter ("query:*"), a guard refusal ("guard:*"), a call to a credential endpoint (OAuth token,
+//    carrying credentials or redirecting the request (rule "header:*", not hop-by-hop or malformed
+//    ones), an attempt to set the credential's query parameter ("query:*"), a guard refusal of a
+//    path escape ("guard:dot-segment", encoded separators, other hosts...; not malformed input such
+//    as "guard:method"), a call to a credential endpoint (OAuth token,
 //    API key, access token, credential or secret paths), or kProbeCount calls to services that do
 //    not exist (rule "service:unknown") within the window. Critical; stops the agent by default.
 //  - keychain: `count` calls of one service that failed reading the secret (rule "keychain_error").
@@ -81,6 +84,8 @@ public:
     const AlertSettings &settings() const { return m_settings; }
     void setClock(Clock clock);
     void setTimeZone(const QTimeZone &zone) { m_zone = zone; }
+    // The engine's clock (UTC).
+    QDateTime now() const { return m_clock(); }
 
     // Takes in a row of the past (read at start) without raising anything: its agent is known and
     // its service and path pattern are used from then on.

@@ -274,6 +274,15 @@ private Q_SLOTS:
         *row("exfiltration quiet on two unknown services")
             << defaults << known << times(2, [](int i) { Step s = denied(i, QStringLiteral("service:unknown"), QStringLiteral("/")); s.service.clear(); return s; })
             << "exfiltration" << 0 << -1;
+        *row("exfiltration quiet on malformed input") << defaults << known
+                                                      << Steps{denied(0, QStringLiteral("guard:method"), QStringLiteral("/x")),
+                                                               denied(1, QStringLiteral("guard:query-in-path"), QStringLiteral("/x")),
+                                                               denied(2, QStringLiteral("header:connection"), QStringLiteral("/x")),
+                                                               denied(3, QStringLiteral("query:invalid"), QStringLiteral("/x"))}
+                                                      << "exfiltration" << 0 << -1;
+        *row("exfiltration fires on the credential's query parameter") << defaults << known
+                                                                       << Steps{denied(0, QStringLiteral("query:api_key"), QStringLiteral("/x"))}
+                                                                       << "exfiltration" << 1 << 1;
         *row("exfiltration quiet on ordinary paths") << defaults << known
                                                      << Steps{call(0, QStringLiteral("/tokenizer")), call(1, QStringLiteral("/keyboard/keys-layout"))}
                                                      << "exfiltration" << 0 << -1;
