@@ -27,6 +27,8 @@ const std::map<QString, Subcommand> &subcommands()
     static const std::map<QString, Subcommand> table = {
         {QStringLiteral("agent"), {"add, list or remove the agents that call over HTTP, each with its own token",
                                    keyward::cli::runAgent}},
+        {QStringLiteral("alerts"), {"list the anomaly alerts (unusual agent behaviour), or mark them seen",
+                                    keyward::cli::runAlerts}},
         {QStringLiteral("doctor"), {"check the keychain, D-Bus, KEYWARD_HOME and the config, with a fix for each problem",
                                     keyward::cli::runDoctor}},
         {QStringLiteral("kill"), {"stop every call at once, or one service's or agent's (--service S | --agent A)",

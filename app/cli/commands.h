@@ -7,6 +7,7 @@ namespace keyward::cli {
 // Each subcommand takes its own arguments with args[0] = "keyward <name>" and returns the exit
 // code. They run under a QCoreApplication; none needs a display.
 int runAgent(const QStringList &args);
+int runAlerts(const QStringList &args);
 int runDoctor(const QStringList &args);
 int runKill(const QStringList &args);
 int runLog(const QStringList &args);
