@@ -17,6 +17,7 @@ inline constexpr const char *kConfig = "config";
 inline constexpr const char *kAudit = "audit";
 inline constexpr const char *kOwner = "owner";
 inline constexpr const char *kSecretFile = "secret-file";
+inline constexpr const char *kNotifications = "notifications";
 
 // A session bus can be found and connected to. Never autolaunches one: without
 // DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR/bus it fails without trying.
@@ -49,6 +50,12 @@ DoctorCheck owner(const KeywardHome &home);
 // with mode 0600, has a header this build reads and, when the passphrase file is set, opens with
 // it (one Argon2id derivation, about a second). Never writes anything.
 DoctorCheck secretFile(const KeywardHome &home);
+
+// Whether desktop notifications can be shown: org.freedesktop.Notifications owned on the session
+// bus (or activatable), each D-Bus call limited to `callTimeout`. Never fails: without one the
+// message says that alerts are still stored and listed, and how to get notifications. Never
+// autolaunches a bus.
+DoctorCheck notificationService(std::chrono::milliseconds callTimeout);
 
 // The fix sentence that points a machine without a reachable Secret Service at the
 // encrypted-file store.

@@ -68,7 +68,8 @@ nlohmann::json DoctorReport::toJson() const
 
 QStringList Doctor::allCheckNames()
 {
-    return {name(kDbusSession), name(kSecretService), name(kKeychain), name(kHome), name(kConfig), name(kAudit), name(kOwner)};
+    return {name(kDbusSession), name(kSecretService), name(kKeychain), name(kHome), name(kConfig), name(kAudit), name(kOwner),
+            name(kNotifications)};
 }
 
 Doctor::Doctor(const KeywardHome &home, SecretStore &store, Options options, QObject *parent)
@@ -178,6 +179,8 @@ void Doctor::runNext()
             record(audit(m_home));
         } else if (check == name(kOwner)) {
             record(owner(m_home));
+        } else if (check == name(kNotifications)) {
+            record(notificationService(m_options.dbusCallTimeout));
         }
     }
     if (m_running.isEmpty() && m_next >= m_plan.size())

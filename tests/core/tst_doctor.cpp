@@ -596,7 +596,8 @@ void TestDoctor::withoutSessionBusTheKeychainIsSkippedWithoutTouchingIt()
         names.append(check.name);
     QCOMPARE(names, Doctor::allCheckNames());
     QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("keychain"),
-                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner")}));
+                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner"),
+                                 QStringLiteral("notifications")}));
 
 #if defined(Q_OS_LINUX)
     QVERIFY(!report->ok());
@@ -714,7 +715,8 @@ void TestDoctor::fileStoreReplacesTheKeychainAndNeedsNoDbus()
     for (const DoctorCheck &check : report->checks)
         names.append(check.name);
     QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("secret-file"),
-                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner")}));
+                                 QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner"),
+                                 QStringLiteral("notifications")}));
     QVERIFY(report->ok());
     QVERIFY2(report->checks.at(0).message.startsWith(QLatin1String("not needed")), qPrintable(report->checks.at(0).message));
     QVERIFY(report->checks.at(1).message.startsWith(QLatin1String("not needed")));

@@ -275,7 +275,7 @@ void TestDoctorCli::withoutSessionBusDoctorFailsFastWithAFix()
     std::vector<std::string> names;
     for (const auto &check : report.at("checks"))
         names.push_back(check.at("name").get<std::string>());
-    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner"}));
+    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner", "notifications"}));
 
     const nlohmann::json *bus = checkNamed(report, "dbus-session");
     QVERIFY(bus);
@@ -299,7 +299,7 @@ void TestDoctorCli::inTheRealSessionEveryCheckPassesOnACleanHome()
     QVERIFY2(run.finished, describe(run).constData());
     const nlohmann::json report = singleJsonLine(run.out);
     QVERIFY2(report.is_object(), describe(run).constData());
-    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner"}) {
+    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner", "notifications"}) {
         const nlohmann::json *check = checkNamed(report, name);
         QVERIFY2(check, name);
         QVERIFY2(check->at("ok").get<bool>(), qPrintable(QStringLiteral("%1: %2 / fix: %3").arg(QLatin1String(name), messageOf(check), fixOf(check))));
@@ -344,7 +344,7 @@ void TestDoctorCli::brokenConfigIsReportedWithLineAndColumn()
         const QRegularExpression okLine(QStringLiteral("^ok   %1 +\\S.*").arg(QLatin1String(name)));
         QVERIFY2(lines.indexOf(okLine) >= 0, describe(run).constData());
     }
-    QCOMPARE(lines.size(), 8);
+    QCOMPARE(lines.size(), 9);
 }
 
 void TestDoctorCli::brokenAuditChainIsReportedWithItsSeq()
