@@ -34,4 +34,8 @@ int runHttpBenchmark();
 // against a bare SELECT ... LIMIT 200 through QSqlQuery. Returns 0, or 1 when it could not run.
 int runAuditModelBenchmark(int rows);
 
+// Alert evaluation per audited call with every rule on against the audit append of the same rows,
+// and the memory of the baselines of 100 agents x 50 services. Returns 0, or 1 when it could not run.
+int runAlertsBenchmark(int calls);
+
 } // namespace keyward::bench
