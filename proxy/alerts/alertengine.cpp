@@ -63,12 +63,22 @@ qint64 stringBytes(const QString &text) { return qint64(sizeof(QString)) + text.
 
 } // namespace
 
-AlertEngine::AlertEngine(AlertSettings settings, Clock clock) : m_settings(std::move(settings))
+AlertEngine::AlertEngine(AlertSettings settings, Clock clock)
 {
+    setSettings(settings);
     setClock(std::move(clock));
 }
 
-void AlertEngine::setSettings(const AlertSettings &settings) { m_settings = settings; }
+void AlertEngine::setSettings(const AlertSettings &settings)
+{
+    m_settings = settings;
+    m_expectedHours.reset();
+    const QStringList &entries = m_settings.rule(cat(kOutsideSchedule)).schedule;
+    if (!entries.isEmpty()) {
+        if (auto parsed = policy::parseSchedule(entries))
+            m_expectedHours = *parsed;
+    }
+}
 
 void AlertEngine::setClock(Clock clock)
 {
@@ -318,10 +328,8 @@ QList<AlertEvent> AlertEngine::observe(const AuditRow &row)
 
     const AlertRuleSettings &scheduleRule = m_settings.rule(cat(kOutsideSchedule));
     bool offSchedule = denied && rule == QLatin1String("schedule");
-    if (!offSchedule && !scheduleRule.schedule.isEmpty()) {
-        const auto expected = policy::parseSchedule(scheduleRule.schedule);
-        offSchedule = expected && !policy::isOpen(*expected, m_clock(), m_zone);
-    }
+    if (!offSchedule && scheduleRule.enabled && m_expectedHours)
+        offSchedule = !policy::isOpen(*m_expectedHours, m_clock(), m_zone);
     if (offSchedule) {
         windowed(out, state.offSchedule, cat(kOutsideSchedule), AlertSeverity::Warning, name, svc, row, [&](int n) {
             return QStringLiteral("The agent %1 made %2 call%3 outside its schedule (last: %4 %5%6). Agents working at "

@@ -3,6 +3,7 @@
 #include "alerts/alert.h"
 #include "alerts/alertsettings.h"
 #include "audit/auditrow.h"
+#include "policy/schedule.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -12,6 +13,7 @@
 #include <QTimeZone>
 
 #include <deque>
+#include <optional>
 #include <functional>
 
 namespace keyward {
@@ -152,6 +154,7 @@ private:
     static void evictOldest(Map &map, int cap);
 
     AlertSettings m_settings;
+    std::optional<policy::Schedule> m_expectedHours; // outside_schedule's own schedule, parsed once
     Clock m_clock;
     QTimeZone m_zone = QTimeZone::systemTimeZone();
     QHash<QString, AgentState> m_agents;
