@@ -32,6 +32,8 @@ const std::map<QString, Subcommand> &subcommands()
                                        keyward::cli::runAutostart}},
         {QStringLiteral("clients"), {"list, scan, configure, migrate or undo the MCP clients' configs (Claude Desktop, Cursor, VS Code, ...)",
                                      keyward::cli::runClients}},
+        {QStringLiteral("alerts"), {"list the anomaly alerts (unusual agent behaviour), or mark them seen",
+                                    keyward::cli::runAlerts}},
         {QStringLiteral("doctor"), {"check the keychain, D-Bus, KEYWARD_HOME and the config, with a fix for each problem",
                                     keyward::cli::runDoctor}},
         {QStringLiteral("kill"), {"stop every call at once, or one service's or agent's (--service S | --agent A)",

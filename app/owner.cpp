@@ -1,6 +1,7 @@
 #include "owner.h"
 
 #include "agents/agenttokens.h"
+#include "alerts/dbusnotifier.h"
 #include "core/logging.h"
 #include "core/version.h"
 #include "daemon/ownerprotocol.h"
@@ -30,6 +31,7 @@ Owner::~Owner()
     // Stop accepting before the core goes: no session may outlive the tools it calls.
     m_http.reset();
     m_server.reset();
+    m_alerts.reset();
 }
 
 Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Options &options)
@@ -43,6 +45,13 @@ Result<std::unique_ptr<Owner>> Owner::start(const KeywardHome &home, const Optio
 
     std::unique_ptr<Owner> owner(new Owner(home, std::move(lock).value(), std::move(core).value()));
     owner->m_kind = options.kind;
+    // Alerts before any call can be served: every audited row reaches them.
+    owner->m_alerts = std::make_unique<AlertCenter>(home, owner->m_core->audit(), owner->m_core->config(),
+                                                    owner->m_core->kills());
+    owner->m_notifier = std::make_unique<DBusNotifier>();
+    owner->m_alerts->setNotifier(owner->m_notifier.get());
+    if (auto watching = owner->m_alerts->start(); !watching)
+        log()->error("anomaly alerts are off for this run: {}", watching.error().message.toStdString());
     owner->m_tools = std::make_unique<mcp::KeywardTools>(owner->m_core->executor());
     Owner *self = owner.get();
     owner->m_server = std::make_unique<daemon::OwnerServer>(
@@ -149,6 +158,7 @@ Result<nlohmann::json> Owner::handleAdmin(const std::string &op, const nlohmann:
         m_core->config().reload();
         m_core->kills().reload();
         m_core->secrets().dropAll();
+        m_alerts->refresh();
         return nlohmann::json::object();
     }
     if (op == "unlock") {

@@ -2,6 +2,9 @@
 
 #include "corestack.h"
 
+#include "alerts/alertcenter.h"
+#include "alerts/notifier.h"
+
 #include "core/keywardhome.h"
 #include "core/result.h"
 #include "daemon/ownerlock.h"
@@ -49,6 +52,10 @@ public:
     // `{"ready":true,"http":...}` (DESIGN.md), without a newline.
     QByteArray readyLine() const;
     CoreStack &core() { return *m_core; }
+    // The anomaly alerts of this home (alerts/alertcenter.h): their read model for the tray
+    // (alerts(), markSeen(), unseenCount(), alertsChanged(), unseenCountChanged()) and
+    // openAuditRequested() when "Open audit" is pressed in a notification.
+    AlertCenter &alerts() { return *m_alerts; }
 
     // The tray app's hooks; without them (`keyward serve`) "show" answers that the tray app is not
     // running and "confirm" answers at once that no confirmation is needed.
@@ -79,6 +86,8 @@ private:
     KeywardHome m_home;
     std::unique_ptr<daemon::OwnerLock> m_lock;
     std::unique_ptr<CoreStack> m_core;
+    std::unique_ptr<Notifier> m_notifier;
+    std::unique_ptr<AlertCenter> m_alerts;
     std::unique_ptr<mcp::KeywardTools> m_tools;
     std::unique_ptr<daemon::OwnerServer> m_server;
     std::unique_ptr<reverseproxy::ProxyEndpoint> m_proxy;

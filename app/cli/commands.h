@@ -9,6 +9,7 @@ namespace keyward::cli {
 int runAgent(const QStringList &args);
 int runAutostart(const QStringList &args);
 int runClients(const QStringList &args);
+int runAlerts(const QStringList &args);
 int runDoctor(const QStringList &args);
 int runKill(const QStringList &args);
 int runLog(const QStringList &args);

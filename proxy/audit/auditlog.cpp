@@ -444,6 +444,10 @@ Result<AuditRow> AuditLog::append(AuditRow row)
     query.finish();
     if (!query.exec(QStringLiteral("COMMIT")))
         return abortWrite(QStringLiteral("commit a row"), query.lastError());
+    if (m_observer) {
+        const AppendObserver observer = m_observer; // the observer may replace itself
+        observer(row);
+    }
     return row;
 }
 

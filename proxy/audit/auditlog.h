@@ -7,6 +7,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <optional>
 
 class QSqlError;
@@ -72,6 +73,13 @@ public:
     // returned row's time is cut to the millisecond). The row is committed before this returns.
     Result<AuditRow> append(AuditRow row);
 
+    // Runs after each row append() committed (not for purge anchors), on this thread, with the row
+    // as stored: how the alerts see every call and change this process audits (alerts/alertcenter.h).
+    // The observer may append rows itself (that append's observer call then nests inside this one).
+    // One observer at a time; an empty function removes it.
+    using AppendObserver = std::function<void(const AuditRow &row)>;
+    void setAppendObserver(AppendObserver observer) { m_observer = std::move(observer); }
+
     // Walks the chain from the oldest remaining row and reports the first row whose hash does not
     // match its canonical row, or whose prev_hash does not link to the row before it. The oldest
     // row must be the genesis row (prev_hash of 64 zeros) or an `anchor`.
@@ -116,6 +124,7 @@ private:
     QString m_connection;
     int m_busyTimeoutMs;
     bool m_open = false;
+    AppendObserver m_observer;
 };
 
 } // namespace keyward

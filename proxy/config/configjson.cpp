@@ -1,5 +1,7 @@
 #include "config/configjson.h"
 
+#include "alerts/alertsettings.h"
+
 #include "config/validation.h"
 #include "core/logging.h"
 #include "core/names.h"
@@ -366,6 +368,10 @@ Settings settingsFromJson(const json &value, const std::string &pointer)
                                             config_check::kMaxAuditBodyCap);
     if (const json *notifications = find(value, "notifications")) {
         requireObject(*notifications, child(pointer, "notifications"));
+        // Its fields (alerts/alertsettings.h) are checked here so a bad value names its pointer.
+        std::string where;
+        if (const auto parsed = alertSettingsFromJson(*notifications, &where); !parsed)
+            fail(child(pointer, "notifications") + where, parsed.error().message);
         settings.notificationsJson = QString::fromStdString(notifications->dump());
     }
     return settings;
@@ -483,8 +489,12 @@ void validate(const Config &config)
     checkRange(settings.httpPort, "/settings/http/port", 1, 65535);
     checkRange(settings.retentionDays, "/settings/retentionDays", 1, config_check::kMaxRetentionDays);
     checkRange(settings.auditBodyCap, "/settings/auditBodyCap", 0, config_check::kMaxAuditBodyCap);
-    if (!json::parse(settings.notificationsJson.toStdString(), nullptr, false).is_object())
+    const json notifications = json::parse(settings.notificationsJson.toStdString(), nullptr, false);
+    if (!notifications.is_object())
         fail("/settings/notifications", QStringLiteral("expected an object"));
+    std::string where;
+    if (const auto parsed = alertSettingsFromJson(notifications, &where); !parsed)
+        fail("/settings/notifications" + where, parsed.error().message);
 }
 
 // ---- writing JSON -------------------------------------------------------------------------

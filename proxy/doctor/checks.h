@@ -18,6 +18,7 @@ inline constexpr const char *kAudit = "audit";
 inline constexpr const char *kOwner = "owner";
 inline constexpr const char *kSecretFile = "secret-file";
 inline constexpr const char *kTrayHost = "tray-host";
+inline constexpr const char *kNotifications = "notifications";
 
 // A session bus can be found and connected to. Never autolaunches one: without
 // DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR/bus it fails without trying.
@@ -57,6 +58,11 @@ DoctorCheck secretFile(const KeywardHome &home);
 // (_NET_SYSTEM_TRAY_S<screen>) having an owner passes; neither fails with how to get one (the tray
 // app then shows its window instead). Other systems always have one.
 DoctorCheck trayHost(std::chrono::milliseconds callTimeout);
+// Whether desktop notifications can be shown: org.freedesktop.Notifications owned on the session
+// bus (or activatable), each D-Bus call limited to `callTimeout`. Never fails: without one the
+// message says that alerts are still stored and listed, and how to get notifications. Never
+// autolaunches a bus.
+DoctorCheck notificationService(std::chrono::milliseconds callTimeout);
 
 // The fix sentence that points a machine without a reachable Secret Service at the
 // encrypted-file store.

@@ -69,7 +69,8 @@ nlohmann::json DoctorReport::toJson() const
 QStringList Doctor::allCheckNames()
 {
     return {name(kDbusSession), name(kSecretService), name(kKeychain), name(kHome), name(kConfig), name(kAudit), name(kOwner),
-            name(kTrayHost)};
+            name(kTrayHost),
+            name(kNotifications)};
 }
 
 Doctor::Doctor(const KeywardHome &home, SecretStore &store, Options options, QObject *parent)
@@ -181,6 +182,8 @@ void Doctor::runNext()
             record(owner(m_home));
         } else if (check == name(kTrayHost)) {
             record(trayHost(m_options.dbusCallTimeout));
+        } else if (check == name(kNotifications)) {
+            record(notificationService(m_options.dbusCallTimeout));
         }
     }
     if (m_running.isEmpty() && m_next >= m_plan.size())

@@ -51,8 +51,10 @@ struct DoctorReport {
 //   home            KEYWARD_HOME (or the default dirs) is the user's own, dirs 0700, files 0600
 //   config          config.json parses and follows the full schema (see configjson.h)
 //   audit           audit.db, when there is one, opens read-only and its hash chain verifies
-//   owner           the home's owner process answers, or none runs
+//   owner           the home's owner process answers on its socket, if one runs
 //   tray-host       with a display, something shows tray icons (checks.h trayHost())
+//   notifications   org.freedesktop.Notifications is on the session bus (never fails; says how
+//                   alerts reach the user without it)
 // With settings.secretStore "file" the keychain is not used: dbus-session and secret-service pass
 // as not needed, and `secret-file` (checks.h secretFile()) takes the place of `keychain`. With the
 // keychain, a failed dbus-session or secret-service check's fix ends with the headless choice

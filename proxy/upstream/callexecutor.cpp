@@ -318,8 +318,8 @@ void CallExecutor::deny(Call &call, const QString &error, const QString &rule, c
     call.row.decision = isDenial ? QStringLiteral("denied") : QStringLiteral("error");
     if (!rule.isEmpty())
         call.row.rule = rule;
-    else if (isDenial)
-        call.row.rule = error;
+    else
+        call.row.rule = error; // upstream_error and keychain_error too, in place of the rule that allowed the call
     finish(call, mcp::toolError(error.toStdString(), message.toStdString(), rule.toStdString()));
 }
 
@@ -391,7 +391,8 @@ void CallExecutor::start(const json &arguments, const Caller &caller, ResultCall
                 known << name;
         }
         call->row.service.clear();
-        deny(*call, QStringLiteral("invalid_argument"), {},
+        // The rule names the refusal so the audit (and the alerts watching for probing) can tell it apart.
+        deny(*call, QStringLiteral("invalid_argument"), QStringLiteral("service:unknown"),
              QStringLiteral("unknown service `%1`; the services you may use are: %2")
                  .arg(args.service.left(64), known.isEmpty() ? QStringLiteral("(none configured)") : known.join(QStringLiteral(", "))));
         return;

@@ -37,5 +37,8 @@ int runAuditModelBenchmark(int rows);
 // The tray app's resident memory after a few idle seconds (offscreen) against `keyward serve`
 // started the same way. Returns 0, or 1 when it could not run.
 int runTrayRssBenchmark();
+// Alert evaluation per audited call with every rule on against the audit append of the same rows,
+// and the memory of the baselines of 100 agents x 50 services. Returns 0, or 1 when it could not run.
+int runAlertsBenchmark(int calls);
 
 } // namespace keyward::bench

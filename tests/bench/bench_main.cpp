@@ -12,8 +12,11 @@
 //              vs  a bare SELECT ... LIMIT 200 through QSqlQuery (writes a ~350 MB audit.db
 //              under the temporary directory for the run)
 //   tray_rss   the tray app's idle resident memory (offscreen)  vs  `keyward serve` idle
+... (default all; `all` skips execute and http when
+//   alerts     alert evaluation per audited call, every rule on  vs  the audit append of the same rows;
+//              and the memory of 100 agents x 50 services baselines
 //
-// Usage: keyward_bench [mcp_ping|redactor|gate|execute|http|audit_model|tray_rss|all]... (default all; `all` skips execute and http when
+// Usage: keyward_bench [mcp_ping|redactor|gate|execute|http|audit_model|tray_rss|alerts|all]... (default all; `all` skips execute and http when
 // there is no D-Bus session)
 
 #include "bench.h"
@@ -31,13 +34,13 @@ int main(int argc, char *argv[])
     spdlog::set_level(spdlog::level::warn);
 
     const QStringList known{QStringLiteral("mcp_ping"), QStringLiteral("redactor"), QStringLiteral("gate"), QStringLiteral("execute"),
-                            QStringLiteral("http"), QStringLiteral("audit_model"), QStringLiteral("tray_rss"), QStringLiteral("all")};
+                            QStringLiteral("http"), QStringLiteral("audit_model"), QStringLiteral("tray_rss"), QStringLiteral("alerts"), QStringLiteral("all")};
     QStringList names = app.arguments().mid(1);
     if (names.isEmpty())
         names << QStringLiteral("all");
     for (const QString &name : names) {
         if (!known.contains(name)) {
-            std::fprintf(stderr, "usage: keyward_bench [mcp_ping|redactor|gate|execute|http|audit_model|tray_rss|all]...\n");
+            std::fprintf(stderr, "usage: keyward_bench [mcp_ping|redactor|gate|execute|http|audit_model|tray_rss|alerts|all]...\n");
             return name == QStringLiteral("-h") || name == QStringLiteral("--help") ? 0 : 2;
         }
     }
@@ -50,6 +53,8 @@ int main(int argc, char *argv[])
     if (selected("gate") && keyward::bench::runGateBenchmark(100000) == 0)
         return 1;
     if (selected("redactor") && keyward::bench::runRedactorBenchmark(5) == 0)
+        status = 1;
+    if (selected("alerts") && keyward::bench::runAlertsBenchmark(20000) != 0)
         status = 1;
     if (selected("audit_model") && keyward::bench::runAuditModelBenchmark(1000000) != 0)
         status = 1;

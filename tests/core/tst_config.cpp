@@ -132,7 +132,7 @@ Config fullConfig()
     config.settings.retentionDays = 30;
     config.settings.auditBodies = false;
     config.settings.auditBodyCap = 1024;
-    config.settings.notificationsJson = QStringLiteral(R"({"critical":true})");
+    config.settings.notificationsJson = QStringLiteral(R"({"quietHours":"22:00-07:00"})");
     return config;
 }
 
@@ -286,6 +286,11 @@ void TestConfig::schemaErrorNamesThePointer_data()
     row("http port too big", R"({"version": 1, "settings": {"http": {"port": 70000}}})", "/settings/http/port: must be between 1 and 65535");
     row("unknown settings key", R"({"version": 1, "settings": {"theme": "dark"}})", "/settings/theme: unknown key");
     row("notifications not an object", R"({"version": 1, "settings": {"notifications": true}})", "/settings/notifications: expected an object");
+    row("notifications unknown key", R"({"version": 1, "settings": {"notifications": {"sound": true}}})", "/settings/notifications/sound: unknown key");
+    row("notifications unknown category", R"({"version": 1, "settings": {"notifications": {"rules": {"weather": {}}}}})", "/settings/notifications/rules/weather: unknown key");
+    row("notifications count zero", R"({"version": 1, "settings": {"notifications": {"rules": {"denial_burst": {"count": 0}}}}})", "/settings/notifications/rules/denial_burst/count: must be between 1 and 10000");
+    row("notifications key of another rule", R"({"version": 1, "settings": {"notifications": {"rules": {"new_agent": {"zScore": 3}}}}})", "/settings/notifications/rules/new_agent/zScore: unknown key");
+    row("notifications bad quiet hours", R"({"version": 1, "settings": {"notifications": {"quietHours": "late"}}})", "/settings/notifications/quietHours: ");
     row("version missing", R"({"services": {}})", "/version");
     row("version zero", R"({"version": 0})", "/version");
 }

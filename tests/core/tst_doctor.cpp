@@ -610,7 +610,8 @@ void TestDoctor::withoutSessionBusTheKeychainIsSkippedWithoutTouchingIt()
     QCOMPARE(names, Doctor::allCheckNames());
     QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("keychain"),
                                  QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner"),
-                                 QStringLiteral("tray-host")}));
+                                 QStringLiteral("tray-host"),
+                                 QStringLiteral("notifications")}));
 
 #if defined(Q_OS_LINUX)
     QVERIFY(!report->ok());
@@ -729,7 +730,8 @@ void TestDoctor::fileStoreReplacesTheKeychainAndNeedsNoDbus()
         names.append(check.name);
     QCOMPARE(names, QStringList({QStringLiteral("dbus-session"), QStringLiteral("secret-service"), QStringLiteral("secret-file"),
                                  QStringLiteral("home"), QStringLiteral("config"), QStringLiteral("audit"), QStringLiteral("owner"),
-                                 QStringLiteral("tray-host")}));
+                                 QStringLiteral("tray-host"),
+                                 QStringLiteral("notifications")}));
     QVERIFY(report->ok());
     QVERIFY2(report->checks.at(0).message.startsWith(QLatin1String("not needed")), qPrintable(report->checks.at(0).message));
     QVERIFY(report->checks.at(1).message.startsWith(QLatin1String("not needed")));

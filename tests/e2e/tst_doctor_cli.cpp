@@ -279,7 +279,7 @@ void TestDoctorCli::withoutSessionBusDoctorFailsFastWithAFix()
     std::vector<std::string> names;
     for (const auto &check : report.at("checks"))
         names.push_back(check.at("name").get<std::string>());
-    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner", "tray-host"}));
+    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner", "tray-host", "notifications"}));
 
     const nlohmann::json *bus = checkNamed(report, "dbus-session");
     QVERIFY(bus);
@@ -303,7 +303,7 @@ void TestDoctorCli::inTheRealSessionEveryCheckPassesOnACleanHome()
     QVERIFY2(run.finished, describe(run).constData());
     const nlohmann::json report = singleJsonLine(run.out);
     QVERIFY2(report.is_object(), describe(run).constData());
-    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner", "tray-host"}) {
+    for (const char *name : {"dbus-session", "secret-service", "keychain", "home", "config", "audit", "owner", "tray-host", "notifications"}) {
         const nlohmann::json *check = checkNamed(report, name);
         QVERIFY2(check, name);
         QVERIFY2(check->at("ok").get<bool>(), qPrintable(QStringLiteral("%1: %2 / fix: %3").arg(QLatin1String(name), messageOf(check), fixOf(check))));
@@ -348,7 +348,7 @@ void TestDoctorCli::brokenConfigIsReportedWithLineAndColumn()
         const QRegularExpression okLine(QStringLiteral("^ok   %1 +\\S.*").arg(QLatin1String(name)));
         QVERIFY2(lines.indexOf(okLine) >= 0, describe(run).constData());
     }
-    QCOMPARE(lines.size(), 9);
+    QCOMPARE(lines.size(), 10);
 }
 
 void TestDoctorCli::brokenAuditChainIsReportedWithItsSeq()

@@ -385,7 +385,7 @@ void TestFileStoreCli::doctorChecksTheFileStoreInsteadOfTheKeychain()
     std::vector<std::string> names;
     for (const auto &check : report.at("checks"))
         names.push_back(check.at("name").get<std::string>());
-    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "secret-file", "home", "config", "audit", "owner", "tray-host"}));
+    QCOMPARE(names, (std::vector<std::string>{"dbus-session", "secret-service", "secret-file", "home", "config", "audit", "owner", "tray-host", "notifications"}));
     const json &file = report.at("checks").at(2);
     QCOMPARE(file.at("ok"), json(true));
     QVERIFY2(file.at("message").get<std::string>().find("opens with the passphrase from KEYWARD_PASSPHRASE_FILE (1 secret)")

@@ -218,7 +218,7 @@ private Q_SLOTS:
         QCOMPARE(errorOf(result), QStringLiteral("keychain_error"));
         QVERIFY(result.dump().find("keyward service rotate svc") != std::string::npos);
         QVERIFY(m_upstream.received().empty());
-        QCOMPARE(decisions().last(), QStringLiteral("error:default:read-only"));
+        QCOMPARE(decisions().last(), QStringLiteral("error:keychain_error"));
     }
 
     void lockedKeychainIsAKeychainError()

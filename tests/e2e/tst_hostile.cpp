@@ -438,6 +438,8 @@ private Q_SLOTS:
             json config = json::parse(file.readAll().toStdString());
             file.close();
             config["services"]["open"]["policy"]["maxRequestBytes"] = 1024;
+            // Every hostile case comes from one agent on purpose: keep the alerts from stopping it.
+            config["settings"]["notifications"] = json{{"rules", {{"exfiltration", {{"autoKill", false}}}}}};
             QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
             file.write(QByteArray::fromStdString(config.dump(2)));
             file.close();

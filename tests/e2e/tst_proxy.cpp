@@ -133,6 +133,8 @@ private Q_SLOTS:
                                                QStringLiteral("--json")});
         QVERIFY2(agent.exitCode == 0, agent.err.constData());
         m_token = QByteArray::fromStdString(json::parse(agent.out.toStdString())["token"].get<std::string>());
+        // Hostile requests come from one agent on purpose: keep the alerts from stopping it.
+        QVERIFY(keyward::test::disableAlertAutoKill(m_home));
 
         m_serve.setProcessEnvironment(keyward::test::environmentFor(m_home));
         m_serve.start(QStringLiteral(KEYWARD_BINARY), {QStringLiteral("serve"), QStringLiteral("--http"), QStringLiteral("0")});

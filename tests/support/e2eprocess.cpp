@@ -1,5 +1,7 @@
 #include "support/e2eprocess.h"
 
+#include "config/configjson.h"
+
 #include <cerrno>
 #include <csignal>
 
@@ -53,6 +55,17 @@ CliRun runKeyward(const TempHome &home, const QStringList &args, const QByteArra
 }
 
 KeywardHome homeOf(const TempHome &home) { return KeywardHome::atDirectory(home.path()); }
+
+bool disableAlertAutoKill(const TempHome &home)
+{
+    const QString path = homeOf(home).configFile();
+    const auto loaded = loadConfigFile(path);
+    if (!loaded)
+        return false;
+    Config config = *loaded;
+    config.settings.notificationsJson = QStringLiteral("{\"rules\":{\"exfiltration\":{\"autoKill\":false}}}");
+    return saveConfigFile(path, config).ok();
+}
 
 bool processAlive(qint64 pid) { return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM); }
 

@@ -41,6 +41,12 @@ KeywardHome homeOf(const TempHome &home);
 // Whether process `pid` exists (a zombie counts until it is reaped).
 bool processAlive(qint64 pid);
 
+// Turns off the alerts' automatic kill of an agent that shows signs of exfiltration
+// (settings.notifications in `home`'s config.json), for tests that send many hostile calls from one
+// agent on purpose and check each refusal. Call it before an owner starts; false when config.json
+// cannot be read or written.
+bool disableAlertAutoKill(const TempHome &home);
+
 // A fresh random canary secret with characters that change under every encoding (`/`, `+`, `=`).
 QByteArray randomCanary();
 
