@@ -36,6 +36,8 @@ public:
     AuditLog &audit() { return m_audit; }
     CallExecutor &executor() { return m_executor; }
     SecretCache &secrets() { return m_secrets; }
+    // The store behind the cache, for changes that write secrets (the Clients window's migrate).
+    SecretStore &secretStore() { return *m_store; }
     // The encrypted file store when settings.secretStore is "file"; null with the keychain.
     FileStore *fileStore() { return m_fileStore; }
     // Unlocks the encrypted file store with `passphrase` (one Argon2id derivation, about a second,
