@@ -36,7 +36,7 @@ public:
     AuditLog &audit() { return m_audit; }
     CallExecutor &executor() { return m_executor; }
     SecretCache &secrets() { return m_secrets; }
-    // The store behind secrets(), for admin changes made in this process (the tray's windows).
+    // The store behind secrets(), for changes made in this process (the tray's windows: services, clients).
     SecretStore &secretStore() { return *m_store; }
     QNetworkAccessManager &network() { return m_network; }
     // The encrypted file store when settings.secretStore is "file"; null with the keychain.

@@ -9,6 +9,8 @@
 #include "cli/secretinput.h"
 #include "cli/subcommand.h"
 
+#include "audit/auditlog.h"
+#include "clients/clientactions.h"
 #include "clients/clientbackups.h"
 #include "clients/clientfile.h"
 #include "clients/clientplanner.h"
@@ -21,8 +23,6 @@
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QPointer>
-#include <QRegularExpression>
-#include <QThread>
 #include <QTimer>
 
 #include <cstdio>
@@ -38,8 +38,6 @@ namespace {
 using json = nlohmann::json;
 using namespace keyward::clients;
 
-constexpr int kAttempts = 5;
-constexpr int kRetryDelayMs = 100;
 
 struct Context {
     KeywardHome home = KeywardHome::fromEnvironment();
@@ -223,26 +221,11 @@ struct ChangeOptions {
     bool yes = false;
 };
 
-// Compares what two plans of the same change would do, ignoring the bytes around it.
-bool sameChange(const ClientPlan &a, const ClientPlan &b)
-{
-    if (a.changes.size() != b.changes.size() || a.secrets.size() != b.secrets.size())
-        return false;
-    for (size_t i = 0; i < a.changes.size(); ++i) {
-        if (a.changes[i].path != b.changes[i].path || a.changes[i].afterSha256 != b.changes[i].afterSha256)
-            return false;
-    }
-    for (size_t i = 0; i < a.secrets.size(); ++i) {
-        if (a.secrets[i].ref != b.secrets[i].ref || a.secrets[i].secret != b.secrets[i].secret ||
-            a.secrets[i].command != b.secrets[i].command)
-            return false;
-    }
-    return true;
-}
 
-using Planner = std::function<Result<ClientPlan>(const ClientFileState &)>;
-// Runs after the user agreed and before the file is written (migrate stores its secrets there).
-using BeforeWrite = std::function<Result<void>(const ClientPlan &)>;
+// Waits (local event loop) for one change started by `start` from proxy/clients/clientactions.h:
+// the review shows the notes and the diff and asks on the terminal unless --yes; the outcome is
+// reported here.
+using StartChange = std::function<void(ReviewPlan, ChangeFinished)>;
 
 struct ChangeOutcome {
     bool failed = false;
@@ -276,99 +259,94 @@ void report(const Context &ctx, const ClientDescriptor &client, const ClientPlan
     ctx.out.object(item);
 }
 
-// Plans, shows, confirms, backs up and writes one client's change. Returns the outcome; errors are
-// reported here.
-ChangeOutcome changeClient(const Context &ctx, const ClientDescriptor &client, const ClientLocation &location,
-                           const ChangeOptions &options, const Planner &planner, const BeforeWrite &beforeWrite,
-                           const std::function<void(const ClientPlan &, const ClientBackup *)> &afterWrite = {})
+ReviewPlan terminalReview(const Context &ctx, const ClientDescriptor &client, const ChangeOptions &options)
 {
-    ChangeOutcome outcome;
-    const auto fail = [&](const Error &error, const ClientPlan *plan = nullptr) {
-        outcome.failed = true;
-        report(ctx, client, plan, outcome, error);
-        return outcome;
+    return [&ctx, &client, options](const ClientPlan &plan) -> Result<void> {
+        if (!ctx.out.json()) {
+            for (const QString &note : plan.notes)
+                ctx.out.message(QStringLiteral("%1: %2").arg(client.id, note));
+        }
+        if (!plan.changesFile()) {
+            if (!ctx.out.json() && plan.notes.isEmpty())
+                ctx.out.message(QStringLiteral("%1: nothing to change").arg(client.id));
+            return {};
+        }
+        if (!ctx.out.json())
+            ctx.out.line(plan.diff.endsWith(u'\n') ? plan.diff.chopped(1) : plan.diff);
+        if (options.yes)
+            return {};
+        if (!stdinIsTerminal()) {
+            return Error{QStringLiteral("not_confirmed"),
+                         QStringLiteral("not applied: stdin is not a terminal, so Keyward cannot ask; "
+                                        "review the diff and pass --yes to apply it")};
+        }
+        if (!confirmOnTerminal(QStringLiteral("Apply this change to %1?").arg(plan.file.target)))
+            return Error{QStringLiteral("not_confirmed"), QStringLiteral("not applied: not confirmed")};
+        return {};
     };
-    auto lock = ClientFileLock::acquire(ctx.home, client.id);
-    if (!lock)
-        return fail(lock.error());
-    BackupStore backups(ctx.home);
-    std::optional<ClientPlan> approved;
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-        auto file = readClientFile(location.configFile);
-        if (!file)
-            return fail(file.error());
-        auto planned = planner(*file);
-        if (!planned)
-            return fail(planned.error());
-        ClientPlan &plan = planned.value();
-        if (!approved) {
-            if (!ctx.out.json()) {
-                for (const QString &note : plan.notes)
-                    ctx.out.message(QStringLiteral("%1: %2").arg(client.id, note));
-            }
-            if (!plan.changesFile()) {
-                if (!ctx.out.json() && plan.notes.isEmpty())
-                    ctx.out.message(QStringLiteral("%1: nothing to change").arg(client.id));
-                report(ctx, client, &plan, outcome, std::nullopt);
-                if (afterWrite)
-                    afterWrite(plan, nullptr);
-                return outcome;
-            }
-            if (!ctx.out.json())
-                ctx.out.line(plan.diff.endsWith(u'\n') ? plan.diff.chopped(1) : plan.diff);
-            if (!options.yes) {
-                if (!stdinIsTerminal()) {
-                    return fail(Error{QStringLiteral("not_confirmed"),
-                                      QStringLiteral("not applied: stdin is not a terminal, so Keyward cannot ask; "
-                                                     "review the diff and pass --yes to apply it")},
-                                &plan);
-                }
-                if (!confirmOnTerminal(QStringLiteral("Apply this change to %1?").arg(plan.file.target)))
-                    return fail(Error{QStringLiteral("not_confirmed"), QStringLiteral("not applied: not confirmed")}, &plan);
-            }
-            if (beforeWrite) {
-                if (auto done = beforeWrite(plan); !done)
-                    return fail(done.error(), &plan);
-            }
-            approved = plan;
-        } else if (!sameChange(*approved, plan)) {
-            return fail(Error{QStringLiteral("changed_underneath"),
-                              QStringLiteral("%1 changed while Keyward was writing it, and the change would now differ "
-                                             "from the one shown; nothing was written: run the command again")
-                                  .arg(plan.file.target)},
-                        &plan);
-        }
-        std::optional<ClientBackup> backup;
-        if (plan.action != QLatin1String("undo")) {
-            auto made = makeBackup(plan);
-            if (!made)
-                return fail(made.error(), &plan);
-            backup = std::move(made).value();
-            if (auto saved = backups.save(*backup); !saved)
-                return fail(saved.error(), &plan);
-        }
-        auto applied = applyPlan(plan);
-        if (applied) {
-            outcome.changed = true;
-            if (backup)
-                outcome.backupFile = backup->file;
-            if (afterWrite)
-                afterWrite(plan, backup ? &*backup : nullptr);
-            if (!ctx.out.json()) {
-                ctx.out.message(backup ? QStringLiteral("%1: wrote %2 (backup: %3)").arg(client.id, plan.file.target, backup->file)
-                                : plan.removeFile ? QStringLiteral("%1: removed %2").arg(client.id, plan.file.target)
-                                                  : QStringLiteral("%1: wrote %2").arg(client.id, plan.file.target));
-            }
-            report(ctx, client, &plan, outcome, std::nullopt);
-            return outcome;
-        }
-        if (backup)
-            backups.discard(*backup);
-        if (applied.error().code != QLatin1String("changed_underneath") || attempt + 1 == kAttempts)
-            return fail(applied.error(), &plan);
-        QThread::msleep(kRetryDelayMs);
+}
+
+ChangeOutcome runChange(const Context &ctx, const ClientDescriptor &client, const ChangeOptions &options,
+                        const StartChange &start)
+{
+    std::optional<ClientChangeOutcome> result;
+    QEventLoop loop;
+    start(terminalReview(ctx, client, options), [&](ClientChangeOutcome done) {
+        result = std::move(done);
+        loop.quit();
+    });
+    if (!result)
+        loop.exec();
+    ChangeOutcome outcome;
+    outcome.failed = result->error.has_value();
+    outcome.changed = result->changed;
+    outcome.backupFile = result->backupFile;
+    const ClientPlan *plan = result->plan ? &*result->plan : nullptr;
+    if (outcome.changed && plan && !ctx.out.json()) {
+        ctx.out.message(!outcome.backupFile.isEmpty()
+                            ? QStringLiteral("%1: wrote %2 (backup: %3)").arg(client.id, plan->file.target, outcome.backupFile)
+                        : plan->removeFile ? QStringLiteral("%1: removed %2").arg(client.id, plan->file.target)
+                                           : QStringLiteral("%1: wrote %2").arg(client.id, plan->file.target));
     }
+    report(ctx, client, plan, outcome, result->error);
     return outcome;
+}
+
+// The home's secret store, opened on first use (the file store may ask for its passphrase then).
+class LazyStore {
+public:
+    explicit LazyStore(const KeywardHome &home) : m_home(home) {}
+
+    Result<SecretStore *> get()
+    {
+        if (!m_store) {
+            auto config = loadConfigFile(m_home.configFile());
+            if (!config)
+                return config.error();
+            auto store = makeSecretStore(m_home, *config);
+            if (!store)
+                return store.error();
+            m_store = std::move(store).value();
+        }
+        return m_store.get();
+    }
+
+private:
+    KeywardHome m_home;
+    std::unique_ptr<SecretStore> m_store;
+};
+
+// What the CLI's client changes act with: the change rows are by agent "cli", and a running owner
+// is told to follow.
+ClientActionServices cliServices(const Context &ctx, AuditLog &audit, LazyStore &store)
+{
+    ClientActionServices services;
+    services.home = ctx.home;
+    services.audit = &audit;
+    services.store = [&store]() { return store.get(); };
+    services.who = QStringLiteral("cli");
+    services.configChanged = [&ctx]() { tellOwnerToReload(ctx.home, ctx.out); };
+    return services;
 }
 
 // The clients a change applies to: those named, or every installed one.
@@ -438,7 +416,7 @@ bool configureHttp(const Context &ctx, const ClientDescriptor &client, const Cha
         token = issued->token;
     }
     const QByteArray written = client.httpToken == HttpTokenStyle::PlainHeader ? token : QByteArray();
-    const BeforeWrite storeAgent = [&](const ClientPlan &) -> Result<void> {
+    const auto storeAgent = [&](const ClientPlan &) -> Result<void> {
         if (!issued)
             return {};
         auto locked = lockAndLoadConfig(ctx.home, ctx.out);
@@ -484,10 +462,14 @@ bool configureHttp(const Context &ctx, const ClientDescriptor &client, const Cha
                                 .arg(client.id, QString::fromLatin1(kCodexTokenVariable)));
         }
     };
-    const auto outcome = changeClient(
-        ctx, client, location, options,
-        [&](const ClientFileState &file) { return planConfigureHttp(client, location, file, url, written); }, storeAgent,
-        afterWrite);
+    const auto outcome = runChange(ctx, client, options, [&](ReviewPlan review, ChangeFinished finished) {
+        ClientChangeSteps steps;
+        steps.plan = [&](const ClientFileState &file) { return planConfigureHttp(client, location, file, url, written); };
+        steps.review = std::move(review);
+        steps.beforeWrite = [&](const ClientPlan &plan, std::function<void(Result<void>)> done) { done(storeAgent(plan)); };
+        steps.afterWrite = afterWrite;
+        clients::changeClient(ctx.home, client, location, std::move(steps), std::move(finished));
+    });
     if (issued)
         wipe(issued->token);
     wipe(token);
@@ -522,6 +504,9 @@ int runConfigure(const QStringList &args)
     ChangeOptions options;
     options.yes = parser.isSet(yes);
     const QString binary = keywardBinary();
+    AuditLog audit(ctx.home.auditDatabase());
+    LazyStore store(ctx.home);
+    const ClientActionServices services = cliServices(ctx, audit, store);
     bool failed = false;
     for (const ClientDescriptor *client : clients) {
         if (parser.isSet(http)) {
@@ -529,63 +514,13 @@ int runConfigure(const QStringList &args)
             continue;
         }
         const ClientLocation location = locateClient(*client, ctx.env);
-        const auto outcome = changeClient(
-            ctx, *client, location, options,
-            [&](const ClientFileState &file) { return planConfigure(*client, location, file, binary); }, {});
+        const auto outcome = runChange(ctx, *client, options, [&](ReviewPlan review, ChangeFinished finished) {
+            configureClient(services, *client, location, binary, std::move(review), std::move(finished));
+        });
         failed = failed || outcome.failed;
     }
     return failed ? ExitFailure : ExitOk;
 }
-
-// Reads env/<ref> secrets from the home's store, opened on first use.
-class StoreReader {
-public:
-    explicit StoreReader(const KeywardHome &home) : m_home(home) {}
-
-    Result<std::string> read(const QString &ref)
-    {
-        if (!m_store) {
-            auto config = loadConfigFile(m_home.configFile());
-            if (!config)
-                return config.error();
-            auto store = makeSecretStore(m_home, *config);
-            if (!store)
-                return store.error();
-            m_store = std::move(store).value();
-        }
-        std::optional<Result<QByteArray>> result;
-        QEventLoop loop;
-        m_store->read(QStringLiteral("env/") + ref, [&](Result<QByteArray> value) {
-            result = std::move(value);
-            loop.quit();
-        });
-        if (!result) {
-            QTimer::singleShot(kKeychainTimeoutMs + 5000, &loop, &QEventLoop::quit);
-            loop.exec();
-        }
-        if (!result) {
-            return Error{QString::fromLatin1(secret_errors::kKeychain),
-                         QStringLiteral("the keychain did not answer; unlock it and try again")};
-        }
-        if (!*result) {
-            if (result->error().code == QLatin1String(secret_errors::kNotFound)) {
-                return Error{result->error().code,
-                             QStringLiteral("the secret of ref '%1' is not in the store (env/%1)").arg(ref)};
-            }
-            return result->error();
-        }
-        QByteArray value = result->value();
-        std::string out = value.toStdString();
-        value.fill('\0');
-        return out;
-    }
-
-    SecretStore *store() { return m_store.get(); }
-
-private:
-    KeywardHome m_home;
-    std::unique_ptr<SecretStore> m_store;
-};
 
 int runMigrate(const QStringList &args)
 {
@@ -617,56 +552,15 @@ int runMigrate(const QStringList &args)
     ChangeOptions options;
     options.yes = parser.isSet(yes);
     const QString binary = keywardBinary();
+    AuditLog audit(ctx.home.auditDatabase());
+    LazyStore store(ctx.home);
+    const ClientActionServices services = cliServices(ctx, audit, store);
     bool failed = false;
-    static const QRegularExpression envName(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
     for (const ClientDescriptor *client : clients) {
         const ClientLocation location = locateClient(*client, ctx.env);
-        std::unique_ptr<SecretStore> store;
-        const BeforeWrite storeSecrets = [&](const ClientPlan &plan) -> Result<void> {
-            for (const MigratedSecret &secret : plan.secrets) {
-                if (!envName.match(secret.envVar).hasMatch()) {
-                    return Error{QStringLiteral("not_supported"),
-                                 QStringLiteral("server '%1': %2 is not an environment variable name Keyward can set")
-                                     .arg(QString::fromStdString(secret.server), secret.envVar.left(64))};
-                }
-            }
-            auto locked = lockAndLoadConfig(ctx.home, ctx.out);
-            if (!locked)
-                return locked.error();
-            Config &config = locked.value().config;
-            auto made = makeSecretStore(ctx.home, config);
-            if (!made)
-                return made.error();
-            store = std::move(made).value();
-            QStringList refs;
-            for (const MigratedSecret &secret : plan.secrets) {
-                QByteArray value = QByteArray::fromStdString(secret.secret);
-                auto written = runStoreCall([&](SecretStore::DoneCallback done) {
-                    store->write(QStringLiteral("env/") + secret.ref, value, std::move(done));
-                });
-                value.fill('\0');
-                if (!written)
-                    return written.error();
-                config.runRefs[secret.ref] = RunRef{secret.envVar, secret.command};
-                refs.append(secret.ref);
-            }
-            if (auto saved = saveConfigFile(ctx.home.configFile(), config); !saved)
-                return saved.error();
-            // recordAdminChange() has said what happened and why the audit failed; the file stays as it is.
-            if (recordAdminChange(ctx.home, ctx.out, QStringLiteral("clients migrate"), client->id,
-                                  QStringLiteral("moved %1 secret(s) from %2 into %3 (refs: %4)")
-                                      .arg(plan.secrets.size())
-                                      .arg(plan.file.target, secretStoreLabel(config), refs.join(QStringLiteral(", "))),
-                                  QStringLiteral("Stored %1 secret(s) of %2 and recorded their commands")
-                                      .arg(plan.secrets.size())
-                                      .arg(client->id))) {
-                return Error{QStringLiteral("audit_error"), QStringLiteral("%1 was not changed").arg(plan.file.target)};
-            }
-            return {};
-        };
-        const auto outcome = changeClient(
-            ctx, *client, location, options,
-            [&](const ClientFileState &file) { return planMigrate(*client, location, file, binary); }, storeSecrets);
+        const auto outcome = runChange(ctx, *client, options, [&](ReviewPlan review, ChangeFinished finished) {
+            migrateClient(services, *client, location, binary, std::nullopt, std::move(review), std::move(finished));
+        });
         failed = failed || outcome.failed;
     }
     return failed ? ExitFailure : ExitOk;
@@ -691,35 +585,23 @@ int runUndo(const QStringList &args)
     if (!named)
         return exit;
     const ClientDescriptor &client = *named->front();
-    BackupStore backups(ctx.home);
-    auto list = backups.list(client.id);
-    if (!list)
-        return ctx.out.error(list.error().code, list.error().message);
-    auto found = std::find_if(list.value().begin(), list.value().end(), [](const ClientBackup &b) { return b.used.isEmpty(); });
-    if (found == list.value().end()) {
-        return ctx.out.error(QStringLiteral("no_backup"),
-                             QStringLiteral("Keyward has no change of %1 left to undo").arg(client.id));
-    }
-    ClientBackup *backup = &*found;
-    // The file Keyward changed, as the backup names it (the registry path may point elsewhere now).
-    ClientLocation location = locateClient(client, ctx.env);
-    location.configFile = backup->path;
-    StoreReader reader(ctx.home);
+    auto backup = latestBackup(ctx.home, client);
+    if (!backup)
+        return ctx.out.error(backup.error().code, backup.error().message);
+    AuditLog audit(ctx.home.auditDatabase());
+    LazyStore store(ctx.home);
+    const ClientActionServices services = cliServices(ctx, audit, store);
     ChangeOptions options;
     options.yes = parser.isSet(yes);
     bool marked = false;
-    const auto outcome = changeClient(
-        ctx, client, location, options,
-        [&](const ClientFileState &file) {
-            return planUndo(client, location, file, *backup,
-                            [&](const QString &ref) { return reader.read(ref); });
-        },
-        {},
-        [&](const ClientPlan &, const ClientBackup *) {
-            if (auto used = backups.markUsed(*backup); !used)
-                ctx.out.message(QStringLiteral("keyward: warning: %1").arg(used.error().message));
-            marked = true;
-        });
+    const auto outcome = runChange(ctx, client, options, [&](ReviewPlan review, ChangeFinished finished) {
+        undoClient(services, client, ctx.env, *backup, std::move(review), std::move(finished),
+                   [&](const std::optional<Error> &error) {
+                       if (error)
+                           ctx.out.message(QStringLiteral("keyward: warning: %1").arg(error->message));
+                       marked = true;
+                   });
+    });
     if (outcome.failed)
         return ExitFailure;
     if (!ctx.out.json() && marked && backup->action == QLatin1String("migrate")) {

@@ -434,7 +434,7 @@ Result<ClientPlan> planConfigureHttp(const ClientDescriptor &client, const Clien
 }
 
 Result<ClientPlan> planMigrate(const ClientDescriptor &client, const ClientLocation &location,
-                               const ClientFileState &file, const QString &keywardBinary)
+                               const ClientFileState &file, const QString &keywardBinary, const SecretFilter &include)
 {
     json document;
     std::string text;
@@ -444,8 +444,20 @@ Result<ClientPlan> planMigrate(const ClientDescriptor &client, const ClientLocat
     ClientPlan plan = std::move(started).value();
 
     std::map<std::string, std::vector<const SecretFinding *>> byServer;
-    for (const SecretFinding &finding : plan.findings)
+    std::set<std::string> unselected;
+    for (const SecretFinding &finding : plan.findings) {
+        if (include && !include(finding)) {
+            unselected.insert(finding.server);
+            continue;
+        }
         byServer[finding.server].push_back(&finding);
+    }
+    for (const std::string &server : unselected) {
+        if (!byServer.count(server)) {
+            plan.notes.append(QStringLiteral("server '%1': no secret of it was selected; left as it is")
+                                  .arg(QString::fromStdString(server)));
+        }
+    }
     const json servers = serversOf(client, document);
 
     for (const auto &[server, findings] : byServer) {

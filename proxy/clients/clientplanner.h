@@ -84,8 +84,12 @@ Result<ClientPlan> planConfigureHttp(const ClientDescriptor &client, const Clien
 // becomes `keywardBinary run --env VAR=@ref... -- <command> <args>...` with the secret removed
 // from `env`. Servers with secrets elsewhere (args, headers, URLs) or HTTP servers are left as
 // they are, with a note saying why. Same errors as planConfigure().
+// With `include`, only the findings it accepts are moved (the Clients window's checkboxes): the
+// others stay where they are, and a server with none accepted is left unchanged with a note.
+using SecretFilter = std::function<bool(const SecretFinding &)>;
 Result<ClientPlan> planMigrate(const ClientDescriptor &client, const ClientLocation &location,
-                               const ClientFileState &file, const QString &keywardBinary);
+                               const ClientFileState &file, const QString &keywardBinary,
+                               const SecretFilter &include = {});
 
 // Reads env/<ref> from the SecretStore; used by planUndo() to put migrated secrets back.
 using SecretLookup = std::function<Result<std::string>(const QString &ref)>;

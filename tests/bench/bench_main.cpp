@@ -12,7 +12,6 @@
 //              vs  a bare SELECT ... LIMIT 200 through QSqlQuery (writes a ~350 MB audit.db
 //              under the temporary directory for the run)
 //   tray_rss   the tray app's idle resident memory (offscreen)  vs  `keyward serve` idle
-... (default all; `all` skips execute and http when
 //   alerts     alert evaluation per audited call, every rule on  vs  the audit append of the same rows;
 //              and the memory of 100 agents x 50 services baselines
 //
