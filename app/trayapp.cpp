@@ -19,7 +19,11 @@
 #include "policy/effectivepolicy.h"
 #include "tray/trayicon.h"
 #include "tray/traypresenter.h"
+#include "alerts/alertcenter.h"
+#include "clients/clientspresenter.h"
+#include "clients/clientregistry.h"
 #include "models/agentsmodel.h"
+#include "windows/clientswindow.h"
 #include "platform/autostart.h"
 #include "settings/settingspresenter.h"
 #include "windows/admincontext.h"
@@ -257,7 +261,25 @@ int runTray(const QStringList &args)
     windows->add(QStringLiteral("settings"), [settingsPresenter, agentsModel] {
         return new gui::SettingsWindow(*settingsPresenter, *agentsModel);
     });
+    auto clients = std::make_unique<gui::ClientsPresenter>(
+        home, core.secretStore(), core.audit(), clients::ClientEnvironment::fromProcess(),
+        QCoreApplication::applicationFilePath(), [&core] {
+            core.config().reload();
+            core.secrets().dropAll();
+        });
+    gui::ClientsPresenter *clientsPresenter = clients.get();
+    windows->add(QStringLiteral("clients"), [clientsPresenter] {
+        clientsPresenter->refresh();
+        return gui::createClientsWindow(*clientsPresenter);
+    });
+
+    // Alerts: the icon shows them until seen; a notification's "Open audit" opens the audit window.
+    AlertCenter &alerts = running->alerts();
+    presenter->setUnseenAlerts(alerts.unseenCount());
+    QObject::connect(&alerts, &AlertCenter::unseenCountChanged, presenter.get(), &gui::TrayPresenter::setUnseenAlerts);
     gui::WindowRegistry *registry = windows.get();
+    QObject::connect(&alerts, &AlertCenter::openAuditRequested, qApp,
+                     [registry] { registry->show(QStringLiteral("audit")); });
     running->setShowWindow([registry](const QString &name) -> Result<void> {
         if (registry->show(name))
             return {};
@@ -303,6 +325,7 @@ int runTray(const QStringList &args)
     dialogs.reset();
     approvals.reset(); // denies what still waits
     windows.reset();
+    clients.reset();
     agents.reset();
     settings.reset();
     icon.reset();

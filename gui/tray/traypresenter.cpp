@@ -29,13 +29,33 @@ TrayPresenter::TrayPresenter(const KeywardHome &home, KillState &kills, AuditLog
     connect(&m_kills, &KillState::changed, this, &TrayPresenter::stateChanged);
 }
 
-TrayState TrayPresenter::state() const { return killed() ? TrayState::Killed : TrayState::Active; }
+TrayState TrayPresenter::state() const
+{
+    if (killed())
+        return TrayState::Killed;
+    return m_unseenAlerts > 0 ? TrayState::Alert : TrayState::Active;
+}
+
+void TrayPresenter::setUnseenAlerts(qint64 count)
+{
+    if (count == m_unseenAlerts)
+        return;
+    m_unseenAlerts = count;
+    Q_EMIT stateChanged();
+}
+
+QString TrayPresenter::alertsText() const
+{
+    if (m_unseenAlerts <= 0)
+        return QString();
+    return m_unseenAlerts == 1 ? tr(" · 1 new alert") : tr(" · %1 new alerts").arg(m_unseenAlerts);
+}
 
 QString TrayPresenter::toolTip() const
 {
     if (killed())
         return tr("Keyward — all agents stopped");
-    return tr("Keyward — active · %1").arg(callsText());
+    return tr("Keyward — active · %1").arg(callsText()) + alertsText();
 }
 
 QString TrayPresenter::statusLine() const
@@ -44,10 +64,10 @@ QString TrayPresenter::statusLine() const
         return tr("All agents stopped");
     const qsizetype stopped = m_kills.switches().services.size();
     if (stopped == 1)
-        return tr("Active · 1 service stopped · %1").arg(callsText());
+        return tr("Active · 1 service stopped · %1").arg(callsText()) + alertsText();
     if (stopped > 1)
-        return tr("Active · %1 services stopped · %2").arg(stopped).arg(callsText());
-    return tr("Active · %1").arg(callsText());
+        return tr("Active · %1 services stopped · %2").arg(stopped).arg(callsText()) + alertsText();
+    return tr("Active · %1").arg(callsText()) + alertsText();
 }
 
 QString TrayPresenter::callsText() const

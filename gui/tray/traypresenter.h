@@ -41,8 +41,12 @@ public:
     TrayPresenter(const KeywardHome &home, KillState &kills, AuditLog &audit, CallCounter callsToday,
                   ServiceLister services, QObject *parent = nullptr);
 
-    // Active, or Killed while the global kill switch is engaged (Alert comes with the alerts).
+    // Killed while the global kill switch is engaged, else Alert while alerts are unseen, else Active.
     TrayState state() const;
+    // The count of unseen alerts (AlertCenter::unseenCountChanged): the icon shows the alert state
+    // and the texts name the count until they are seen.
+    void setUnseenAlerts(qint64 count);
+    qint64 unseenAlerts() const { return m_unseenAlerts; }
     bool killed() const { return m_kills.switches().all; }
     // "Keyward — active · 12 calls today" or "Keyward — all agents stopped".
     QString toolTip() const;
@@ -74,6 +78,7 @@ Q_SIGNALS:
 private:
     Result<void> change(KillAction action, const KillTarget &target);
     QString callsText() const;
+    QString alertsText() const;
 
     KeywardHome m_home;
     KillState &m_kills;
@@ -81,6 +86,7 @@ private:
     CallCounter m_callsToday;
     ServiceLister m_services;
     qint64 m_calls = 0;
+    qint64 m_unseenAlerts = 0;
 };
 
 } // namespace keyward::gui

@@ -26,7 +26,7 @@ constexpr int kRefRole = Qt::UserRole + 1;
 
 bool askWithMessageBox(QWidget *parent, const QString &question, const QString &diff)
 {
-    QMessageBox box(QMessageBox::Question, ClientsWindow::tr("Keyward Clients"), question,
+    QMessageBox box(QMessageBox::Question, ClientsWindow::tr("Keyward: clients"), question,
                     QMessageBox::Apply | QMessageBox::Cancel, parent);
     box.setDetailedText(diff);
     box.setDefaultButton(QMessageBox::Cancel);
@@ -40,7 +40,7 @@ ClientsWindow::ClientsWindow(ClientsPresenter &presenter, QWidget *parent)
     : QWidget(parent), m_presenter(presenter), m_model(new ClientsModel(presenter, this))
 {
     setObjectName(QStringLiteral("clientsWindow"));
-    setWindowTitle(tr("Keyward Clients"));
+    setWindowTitle(tr("Keyward: clients"));
     m_confirm = [this](const QString &question, const QString &diff) { return askWithMessageBox(this, question, diff); };
 
     m_table = new QTableView(this);

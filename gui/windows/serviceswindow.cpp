@@ -71,7 +71,7 @@ ServicesWindow::ServicesWindow(AdminContext context, QWidget *parent)
     : QWidget(parent), m_presenter(std::make_unique<ServicesPresenter>(std::move(context)))
 {
     setObjectName(QStringLiteral("servicesWindow"));
-    setWindowTitle(tr("Services — Keyward"));
+    setWindowTitle(tr("Keyward: services"));
     setAccessibleName(tr("Services"));
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(buildServicesPane());

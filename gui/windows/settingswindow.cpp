@@ -41,10 +41,10 @@ QLabel *errorLabel(QWidget *parent, const QString &accessibleName)
 SettingsWindow::SettingsWindow(SettingsPresenter &presenter, AgentsModel &agents, QWidget *parent)
     : QWidget(parent), m_presenter(presenter), m_agents(agents)
 {
-    setWindowTitle(tr("Keyward Settings"));
+    setWindowTitle(tr("Keyward: settings"));
     setWindowIcon(applicationIcon());
     setObjectName(QStringLiteral("settingsWindow"));
-    setAccessibleName(tr("Keyward Settings"));
+    setAccessibleName(tr("Keyward: settings"));
     auto *layout = new QVBoxLayout(this);
 
     // HTTP for agents and their tokens.

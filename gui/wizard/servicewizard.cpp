@@ -347,7 +347,7 @@ private:
 ServiceWizard::ServiceWizard(AdminContext context, QWidget *parent)
     : QWizard(parent), m_presenter(std::make_unique<ServiceWizardPresenter>(std::move(context)))
 {
-    setWindowTitle(tr("Add a service — Keyward"));
+    setWindowTitle(tr("Keyward: add a service"));
     setAccessibleName(tr("Add a service"));
     setObjectName(QStringLiteral("serviceWizard"));
     setOption(QWizard::NoCancelButtonOnLastPage, false);

@@ -254,7 +254,7 @@ private Q_SLOTS:
         f.start();
         ClientsWindow window(*f.presenter);
         QCOMPARE(window.objectName(), QStringLiteral("clientsWindow"));
-        QCOMPARE(window.windowTitle(), QStringLiteral("Keyward Clients"));
+        QCOMPARE(window.windowTitle(), QStringLiteral("Keyward: clients"));
         for (QWidget *child : window.findChildren<QWidget *>()) {
             if (child->focusPolicy() != Qt::NoFocus && (qobject_cast<QAbstractButton *>(child) || qobject_cast<QAbstractItemView *>(child)))
                 QVERIFY2(!child->accessibleName().isEmpty(), child->metaObject()->className());
