@@ -132,7 +132,8 @@ Result<void> TrayPresenter::change(KillAction action, const KillTarget &target)
     const auto recorded = recordChange(m_audit, kill ? QStringLiteral("kill") : QStringLiteral("resume"),
                                        target.rule().mid(int(qstrlen("kill:"))), summary,
                                        QString::fromLatin1(kAuditAgent),
-                                       target.kind == KillTarget::Kind::Service ? target.name : QString());
+                                       target.kind == KillTarget::Kind::Service ? target.name : QString(),
+                                       QStringLiteral("keyward-tray"));
     if (!recorded) {
         return fail(Error{recorded.error().code,
                           tr("%1, but the change could not be recorded in the audit log: %2")

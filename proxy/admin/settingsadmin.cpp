@@ -32,7 +32,8 @@ Result<Locked> lockAndLoad(const KeywardHome &home)
 Result<void> record(AuditLog &audit, const QString &command, const QString &target, const QString &whatChanged,
                     const QString &who, const QString &done)
 {
-    const auto recorded = recordChange(audit, command, target, whatChanged, who);
+    const auto recorded = recordChange(audit, command, target, whatChanged, who, QString(),
+                                       who == QLatin1String("tray") ? QStringLiteral("keyward-tray") : QString(kChangeClient));
     if (!recorded) {
         return Error{recorded.error().code, QStringLiteral("%1, but the change could not be recorded in the audit log: %2")
                                                 .arg(done, recorded.error().message)};

@@ -93,7 +93,8 @@ Result<QString> persistAlwaysAllow(const KeywardHome &home, const ApprovalReques
     const QString target = forAgent ? QString(request.service + u'/' + request.agent) : request.service;
     const QString summary = QStringLiteral("added allow %1 %2").arg(request.method, request.path);
     AuditLog audit(home.auditDatabase());
-    if (const auto recorded = recordChange(audit, QStringLiteral("policy set"), target, summary, actor, request.service);
+    if (const auto recorded = recordChange(audit, QStringLiteral("policy set"), target, summary, actor, request.service,
+                                           QStringLiteral("keyward-tray"));
         !recorded) {
         return Error{recorded.error().code,
                      QStringLiteral("Changed the policy of '%1' (%2), but the change could not be recorded in the "

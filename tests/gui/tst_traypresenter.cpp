@@ -94,6 +94,25 @@ private Q_SLOTS:
         QCOMPARE(changed.count(), 2);
     }
 
+    void unseenAlertsShowUntilSeenAndKilledWins()
+    {
+        Fixture f;
+        QSignalSpy changed(f.presenter.get(), &TrayPresenter::stateChanged);
+        f.presenter->setUnseenAlerts(2);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(f.presenter->state(), TrayState::Alert);
+        QCOMPARE(f.presenter->toolTip(), QStringLiteral("Keyward — active · 0 calls today · 2 new alerts"));
+        QCOMPARE(f.presenter->statusLine(), QStringLiteral("Active · 0 calls today · 2 new alerts"));
+        f.presenter->setUnseenAlerts(2); // the same count: nothing to tell
+        QCOMPARE(changed.count(), 1);
+        QVERIFY(f.presenter->setKilled(true));
+        QCOMPARE(f.presenter->state(), TrayState::Killed);
+        QVERIFY(f.presenter->setKilled(false));
+        f.presenter->setUnseenAlerts(0);
+        QCOMPARE(f.presenter->state(), TrayState::Active);
+        QCOMPARE(f.presenter->statusLine(), QStringLiteral("Active · 0 calls today"));
+    }
+
     void setKilledEngagesAndLiftsTheGlobalKillWithAChangeRow()
     {
         Fixture f;
