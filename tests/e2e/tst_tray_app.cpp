@@ -32,36 +32,9 @@ using keyward::test::processAlive;
 
 namespace {
 
-// The tray's environment: the real X display of the test session when there is one (ctest sets
-// the offscreen platform for every test), else the offscreen platform.
-QProcessEnvironment trayEnvironment(const TempHome &home)
-{
-    QProcessEnvironment env = keyward::test::environmentFor(home);
-    if (env.contains(QStringLiteral("DISPLAY")))
-        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
-    return env;
-}
+QByteArray startTray(QProcess &tray, const TempHome &home) { return keyward::test::startOwnerProcess(tray, home); }
 
-// Starts `keyward` and waits for its ready line; returns that line (empty on failure).
-QByteArray startTray(QProcess &tray, const TempHome &home)
-{
-    tray.setProcessEnvironment(trayEnvironment(home));
-    tray.start(QStringLiteral(KEYWARD_BINARY), {});
-    if (!tray.waitForStarted())
-        return {};
-    QDeadlineTimer deadline(20000);
-    while (!tray.canReadLine() && !deadline.hasExpired() && tray.state() == QProcess::Running)
-        tray.waitForReadyRead(200);
-    return tray.canReadLine() ? tray.readLine().trimmed() : QByteArray();
-}
-
-void stopTray(QProcess &tray)
-{
-    if (tray.state() == QProcess::Running) {
-        ::kill(pid_t(tray.processId()), SIGTERM);
-        tray.waitForFinished(10000);
-    }
-}
+void stopTray(QProcess &tray) { keyward::test::stopOwnerProcess(tray); }
 
 // `xwininfo -root -tree`: every window of the display with its name and class.
 QByteArray windowTree(const QString &xwininfo)

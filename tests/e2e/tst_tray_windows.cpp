@@ -32,36 +32,12 @@ using keyward::test::TempHome;
 
 namespace {
 
-// The real X display of the test session when there is one (ctest sets the offscreen platform for
-// every test), else the offscreen platform.
-QProcessEnvironment trayEnvironment(const TempHome &home)
-{
-    QProcessEnvironment env = keyward::test::environmentFor(home);
-    if (env.contains(QStringLiteral("DISPLAY")))
-        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
-    return env;
-}
-
-// Starts `program args` (keyward by default) in the background and waits for its ready line.
 QByteArray startOwner(QProcess &process, const TempHome &home, const QStringList &args = {})
 {
-    process.setProcessEnvironment(trayEnvironment(home));
-    process.start(QStringLiteral(KEYWARD_BINARY), args);
-    if (!process.waitForStarted())
-        return {};
-    QDeadlineTimer deadline(20000);
-    while (!process.canReadLine() && !deadline.hasExpired() && process.state() == QProcess::Running)
-        process.waitForReadyRead(200);
-    return process.canReadLine() ? process.readLine().trimmed() : QByteArray();
+    return keyward::test::startOwnerProcess(process, home, args);
 }
 
-void stopOwner(QProcess &process)
-{
-    if (process.state() == QProcess::Running) {
-        ::kill(pid_t(process.processId()), SIGTERM);
-        process.waitForFinished(10000);
-    }
-}
+void stopOwner(QProcess &process) { keyward::test::stopOwnerProcess(process); }
 
 QString xdotool() { return QStandardPaths::findExecutable(QStringLiteral("xdotool")); }
 

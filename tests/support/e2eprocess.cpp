@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <csignal>
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -74,6 +75,34 @@ QByteArray randomCanary()
     QByteArray bytes(24, Qt::Uninitialized);
     QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(bytes.data()), bytes.size() / 4);
     return "kwcanary_" + bytes.toHex() + "/+=";
+}
+
+QProcessEnvironment displayEnvironmentFor(const TempHome &home)
+{
+    QProcessEnvironment env = environmentFor(home);
+    if (env.contains(QStringLiteral("DISPLAY")))
+        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    return env;
+}
+
+QByteArray startOwnerProcess(QProcess &process, const TempHome &home, const QStringList &args)
+{
+    process.setProcessEnvironment(displayEnvironmentFor(home));
+    process.start(QStringLiteral(KEYWARD_BINARY), args);
+    if (!process.waitForStarted())
+        return {};
+    QDeadlineTimer deadline(20000);
+    while (!process.canReadLine() && !deadline.hasExpired() && process.state() == QProcess::Running)
+        process.waitForReadyRead(200);
+    return process.canReadLine() ? process.readLine().trimmed() : QByteArray();
+}
+
+void stopOwnerProcess(QProcess &process)
+{
+    if (process.state() == QProcess::Running) {
+        ::kill(pid_t(process.processId()), SIGTERM);
+        process.waitForFinished(10000);
+    }
 }
 
 } // namespace keyward::test

@@ -4,6 +4,7 @@
 
 #include "core/keywardhome.h"
 
+#include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -49,5 +50,15 @@ bool disableAlertAutoKill(const TempHome &home);
 
 // A fresh random canary secret with characters that change under every encoding (`/`, `+`, `=`).
 QByteArray randomCanary();
+
+// environmentFor(home) on the test session's real X display when there is one (ctest sets the
+// offscreen platform for every test), else on the offscreen platform: for the tray app.
+QProcessEnvironment displayEnvironmentFor(const TempHome &home);
+
+// Starts `keyward args` (the tray app without args) on displayEnvironmentFor(home) and waits for
+// its ready line (at most 20 s, a hang guard); returns that line, empty on failure.
+QByteArray startOwnerProcess(QProcess &process, const TempHome &home, const QStringList &args = {});
+// SIGTERM to a running owner started so, then waits at most 10 s for it to end.
+void stopOwnerProcess(QProcess &process);
 
 } // namespace keyward::test
