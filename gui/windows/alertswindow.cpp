@@ -132,6 +132,12 @@ QString AlertsWindow::errorText() const { return m_error->isHidden() ? QString()
 
 QString AlertsWindow::detailText() const { return m_detail->text(); }
 
+void AlertsWindow::showEvent(QShowEvent *event)
+{
+    showSettings();
+    QWidget::showEvent(event);
+}
+
 void AlertsWindow::showSettings()
 {
     const AlertSettings &settings = m_presenter.settings();

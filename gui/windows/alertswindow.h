@@ -8,6 +8,7 @@
 class QCheckBox;
 class QLabel;
 class QPushButton;
+class QShowEvent;
 class QTableView;
 
 namespace keyward {
@@ -34,6 +35,10 @@ public:
     QString errorText() const;
     // The detail text of the selected alert (empty when none is selected).
     QString detailText() const;
+
+protected:
+    // Shows the settings in force again (config.json may have changed while the window was closed).
+    void showEvent(QShowEvent *event) override;
 
 private:
     void showSettings();

@@ -51,9 +51,10 @@ struct Fixture {
     std::unique_ptr<AlertCenter> center;
     int reloads = 0;
 
-    Fixture()
+    explicit Fixture(const QString &notificationsJson = QStringLiteral("{}"))
     {
         Config initial;
+        initial.settings.notificationsJson = notificationsJson;
         initial.services[QStringLiteral("api")].baseUrl = QStringLiteral("https://127.0.0.1:9/v1");
         if (!saveConfigFile(home.configFile(), initial))
             qFatal("cannot write config.json");
@@ -281,6 +282,17 @@ private Q_SLOTS:
         QVERIFY(notify->isChecked()); // shows the setting in force again
         QCOMPARE(f.reloads, 0);
         QVERIFY(f.changeRows().isEmpty());
+    }
+
+    void theQuietHoursInForceAreShown()
+    {
+        Fixture f(QStringLiteral("{\"quietHours\": \"22:00-07:00\", \"enabled\": false}"));
+        std::unique_ptr<QWidget> widget(createAlertsWindow(*f.center, f.home, *f.audit, f.reload()));
+        widget->show();
+        auto *quiet = widget->findChild<QLabel *>(QStringLiteral("quietHours"));
+        QVERIFY(quiet);
+        QCOMPARE(quiet->text(), QStringLiteral("Quiet hours: 22:00-07:00 (only critical alerts notify then) "
+                                               "(desktop notifications are off)"));
     }
 
     void anUnknownCategoryIsRefused()
