@@ -23,6 +23,7 @@
 #include "clients/clientspresenter.h"
 #include "clients/clientregistry.h"
 #include "models/agentsmodel.h"
+#include "windows/alertswindow.h"
 #include "windows/clientswindow.h"
 #include "platform/autostart.h"
 #include "settings/settingspresenter.h"
@@ -275,6 +276,9 @@ int runTray(const QStringList &args)
 
     // Alerts: the icon shows them until seen; a notification's "Open audit" opens the audit window.
     AlertCenter &alerts = running->alerts();
+    windows->add(QStringLiteral("alerts"), [&alerts, &core, home] {
+        return gui::createAlertsWindow(alerts, home, core.audit(), [&core] { core.config().reload(); });
+    });
     presenter->setUnseenAlerts(alerts.unseenCount());
     QObject::connect(&alerts, &AlertCenter::unseenCountChanged, presenter.get(), &gui::TrayPresenter::setUnseenAlerts);
     gui::WindowRegistry *registry = windows.get();

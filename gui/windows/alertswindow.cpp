@@ -24,10 +24,10 @@ namespace keyward::gui {
 AlertsWindow::AlertsWindow(AlertsPresenter &presenter, AlertsModel &model, QWidget *parent)
     : QWidget(parent), m_presenter(presenter), m_model(model)
 {
-    setWindowTitle(tr("Keyward Alerts"));
+    setWindowTitle(tr("Keyward: alerts"));
     setWindowIcon(applicationIcon());
     setObjectName(QStringLiteral("alertsWindow"));
-    setAccessibleName(tr("Keyward Alerts"));
+    setAccessibleName(tr("Keyward: alerts"));
     auto *layout = new QVBoxLayout(this);
 
     // The alerts and the selected one's detail.

@@ -181,7 +181,7 @@ private Q_SLOTS:
         auto *window = qobject_cast<AlertsWindow *>(widget.get());
         QVERIFY(window);
         QCOMPARE(window->objectName(), QStringLiteral("alertsWindow"));
-        QCOMPARE(window->windowTitle(), QStringLiteral("Keyward Alerts"));
+        QCOMPARE(window->windowTitle(), QStringLiteral("Keyward: alerts"));
         window->show();
         QCOMPARE(f.center->unseenCount(), qint64(2)); // showing the window marks nothing seen
 
