@@ -190,17 +190,7 @@ int runList(const QStringList &args)
         rows.append({name, agent.created, agent.expires.isEmpty() ? QStringLiteral("never") : agent.expires,
                      agentTokenExpired(agent, now) ? QStringLiteral("expired") : QStringLiteral("active")});
     }
-    QList<qsizetype> widths(rows.first().size() - 1, 0);
-    for (const QStringList &row : rows) {
-        for (qsizetype i = 0; i < widths.size(); ++i)
-            widths[i] = std::max(widths[i], row.at(i).size());
-    }
-    for (const QStringList &row : rows) {
-        QString line;
-        for (qsizetype i = 0; i < widths.size(); ++i)
-            line += row.at(i).leftJustified(widths[i] + 2);
-        ctx.out.line(line + row.last());
-    }
+    ctx.out.table(rows);
     return ExitOk;
 }
 

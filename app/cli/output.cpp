@@ -1,5 +1,7 @@
 #include "cli/output.h"
 
+#include <algorithm>
+
 #include <cstdio>
 
 namespace keyward::cli {
@@ -14,6 +16,26 @@ void writeLine(FILE *stream, const QByteArray &bytes)
 } // namespace
 
 void Output::line(const QString &text) const { writeLine(stdout, text.toUtf8()); }
+
+void Output::table(const QList<QStringList> &rows) const
+{
+    if (rows.isEmpty())
+        return;
+    QList<qsizetype> widths(rows.first().size() - 1, 0);
+    for (const QStringList &row : rows) {
+        for (qsizetype i = 0; i < widths.size(); ++i)
+            widths[i] = std::max(widths[i], row.at(i).size());
+    }
+    for (const QStringList &row : rows) {
+        QString text;
+        for (qsizetype i = 0; i < widths.size(); ++i)
+            text += row.at(i).leftJustified(widths[i] + 2);
+        text += row.last();
+        while (text.endsWith(u' '))
+            text.chop(1);
+        line(text);
+    }
+}
 
 void Output::object(const nlohmann::json &value) const
 {

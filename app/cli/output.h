@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace keyward::cli {
 
@@ -21,6 +23,9 @@ public:
 
     // A line of human-readable data on stdout.
     void line(const QString &text) const;
+    // `rows` (the first one the header) as columns on stdout, two spaces apart; the last column is
+    // not padded and no line ends in spaces. Every row has the header's number of columns.
+    void table(const QList<QStringList> &rows) const;
     // One JSON object (or JSON Lines item) on stdout.
     void object(const nlohmann::json &value) const;
     // A message for the user on stderr (never in --json data).

@@ -87,23 +87,6 @@ std::optional<int> parseListAction(QCommandLineParser &parser, const QStringList
 
 Result<Config> loadConfig(const Context &ctx) { return loadConfigFile(ctx.home.configFile()); }
 
-// Prints `rows` (the first one the header) as columns; the last column is not padded.
-void printTable(const Output &out, const QList<QStringList> &rows)
-{
-    QList<qsizetype> widths(rows.first().size() - 1, 0);
-    for (const QStringList &row : rows) {
-        for (qsizetype i = 0; i < widths.size(); ++i)
-            widths[i] = std::max(widths[i], row.at(i).size());
-    }
-    for (const QStringList &row : rows) {
-        QString line;
-        for (qsizetype i = 0; i < widths.size(); ++i)
-            line += row.at(i).leftJustified(widths[i] + 2);
-        line += row.last();
-        out.line(line.trimmed());
-    }
-}
-
 int notFound(const Output &out, const QString &name)
 {
     return out.error(QStringLiteral("not_found"),
@@ -447,7 +430,7 @@ int runList(const QStringList &args)
                      service.enabled ? QStringLiteral("enabled") : QStringLiteral("disabled"), service.baseUrl,
                      service.description});
     }
-    printTable(ctx.out, rows);
+    ctx.out.table(rows);
     return ExitOk;
 }
 
@@ -485,7 +468,7 @@ int runTemplates(const QStringList &args)
         rows.append({t.id, t.displayName, admin::authTypeName(t.auth.type),
                      t.isCustom() ? QStringLiteral("(--base-url)") : t.baseUrl, t.keyPageUrl});
     }
-    printTable(ctx.out, rows);
+    ctx.out.table(rows);
     ctx.out.message(QStringLiteral("Use one with `keyward service add NAME --template ID`; `--json` shows each template's "
                                    "key hint and fields."));
     return ExitOk;
